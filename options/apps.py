@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OptionsConfig(AppConfig):
+    name = "options"
+    verbose_name = "Policy tracking"
+    default_auto_field = "django.db.models.BigAutoField"

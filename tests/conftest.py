@@ -1,0 +1,59 @@
+"""Shared fixtures: users in each role, and API clients that act as them."""
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def api_client():
+    """An anonymous API client."""
+    return APIClient()
+
+
+@pytest.fixture
+def user(django_user_model):
+    """An authenticated user with no permissions."""
+    return django_user_model.objects.create_user("reader", password="reader-password-1")
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A member of the `editors` group (created by a data migration)."""
+    editor = django_user_model.objects.create_user("editor", password="editor-password-1")
+    editor.groups.add(Group.objects.get(name="editors"))
+    return editor
+
+
+@pytest.fixture
+def staff(django_user_model):
+    """A staff user who may log in to the admin but holds no model permission."""
+    return django_user_model.objects.create_user(
+        "staff", password="staff-password-1", is_staff=True
+    )
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("admin", password="admin-password-1")
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)  # returns None: keep the client, not the call
+    return client
+
+
+@pytest.fixture
+def user_client(user):
+    return _client_for(user)
+
+
+@pytest.fixture
+def editor_client(editor):
+    return _client_for(editor)
+
+
+@pytest.fixture
+def staff_client(staff):
+    return _client_for(staff)
