@@ -214,9 +214,7 @@ class Affiliation(TimeStampedModel):
         ALLIED_WITH = "allied_with", "Allied with"
         BACKS = "backs", "Backs"
 
-    subject = models.ForeignKey(
-        Stakeholder, on_delete=models.PROTECT, related_name="affiliations"
-    )
+    subject = models.ForeignKey(Stakeholder, on_delete=models.PROTECT, related_name="affiliations")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     object = models.ForeignKey(
         Stakeholder, on_delete=models.PROTECT, related_name="incoming_affiliations"
@@ -249,9 +247,15 @@ class Affiliation(TimeStampedModel):
         return f"{self.subject} {self.get_kind_display().lower()} {self.object}{role}"
 
     def clean(self):
-        check_end_not_before_start(self)
+        errors = {}
         if self.subject_id and self.subject_id == self.object_id:
-            raise ValidationError({"object": "A stakeholder cannot be affiliated with itself."})
+            errors["object"] = "A stakeholder cannot be affiliated with itself."
+        try:
+            check_end_not_before_start(self)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        if errors:
+            raise ValidationError(errors)
 
 
 class PolicyOption(TimeStampedModel):
@@ -294,9 +298,7 @@ class PolicyOption(TimeStampedModel):
         related_name="acting_in_options",
         help_text="The stakeholders who would carry the option out.",
     )
-    targets = models.ManyToManyField(
-        Stakeholder, blank=True, related_name="targeted_by_options"
-    )
+    targets = models.ManyToManyField(Stakeholder, blank=True, related_name="targeted_by_options")
     venue = models.ForeignKey(
         Stakeholder,
         on_delete=models.PROTECT,
@@ -357,9 +359,7 @@ class SanctionMeasure(TimeStampedModel):
         blank=True,
         related_name="imposed_measures",
     )
-    legal_basis = models.CharField(
-        max_length=300, blank=True, help_text="e.g. an executive order."
-    )
+    legal_basis = models.CharField(max_length=300, blank=True, help_text="e.g. an executive order.")
     programme_code = models.CharField(max_length=50, blank=True)
     target = models.ForeignKey(
         Stakeholder,
@@ -422,12 +422,11 @@ class Position(TimeStampedModel):
         MEDIUM = "medium", "Medium"
         HIGH = "high", "High"
 
-    stakeholder = models.ForeignKey(
-        Stakeholder, on_delete=models.PROTECT, related_name="positions"
-    )
+    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.PROTECT, related_name="positions")
     option = models.ForeignKey(PolicyOption, on_delete=models.PROTECT, related_name="positions")
+    # No `choices`: the admin shows a number input and both the admin and the API answer an
+    # out-of-range stance with the validators' message. `Stance` gives the labels.
     stance = models.SmallIntegerField(
-        choices=Stance.choices,
         validators=[MinValueValidator(-2), MaxValueValidator(2)],
         help_text="−2 strongly oppose … +2 strongly support.",
     )
@@ -499,9 +498,17 @@ class Position(TimeStampedModel):
 
     def __str__(self):
         return (
-            f"{self.stakeholder} on {self.option}: {self.get_stance_display().lower()} "
+            f"{self.stakeholder} on {self.option}: {self.stance_label.lower()} "
             f"({self.basis}, {self.as_of:%Y-%m-%d})"
         )
+
+    @property
+    def stance_label(self) -> str:
+        """The stance in words, e.g. "Strongly oppose"."""
+        try:
+            return self.Stance(self.stance).label
+        except ValueError:
+            return str(self.stance)
 
     def clean(self):
         if self.reported_by_id and self.basis != self.Basis.REPORTED:
@@ -556,9 +563,7 @@ class Event(TimeStampedModel):
     certainty = models.CharField(
         max_length=10, choices=Certainty.choices, default=Certainty.CONFIRMED
     )
-    claimed_by = models.ManyToManyField(
-        Stakeholder, blank=True, related_name="claimed_events"
-    )
+    claimed_by = models.ManyToManyField(Stakeholder, blank=True, related_name="claimed_events")
     denied_by = models.ManyToManyField(Stakeholder, blank=True, related_name="denied_events")
 
     objects = TopicScopedSlugManager()
@@ -582,6 +587,13 @@ class Event(TimeStampedModel):
         return (*self.topic.natural_key(), self.slug)
 
     natural_key.dependencies = ["options.topic"]
+
+    def set_participants(self, participations: list[dict]) -> None:
+        """Replace who took part with `participations`: dicts of `stakeholder` and `role`."""
+        self.participations.all().delete()
+        EventParticipant.objects.bulk_create(
+            EventParticipant(event=self, **participation) for participation in participations
+        )
 
 
 class EventParticipant(models.Model):

@@ -113,6 +113,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Serve the apps' static files straight from their folders when collectstatic has not run.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- policytracker ---------------------------------------------------------------------------
 
@@ -164,6 +167,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "options.api.schema.drop_unreferenced_components",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StakeholderKindEnum": "options.models.Stakeholder.Kind",
         "AffiliationKindEnum": "options.models.Affiliation.Kind",
@@ -171,7 +178,6 @@ SPECTACULAR_SETTINGS = {
         "PolicyOptionStatusEnum": "options.models.PolicyOption.Status",
         "SanctionMeasureTypeEnum": "options.models.SanctionMeasure.MeasureType",
         "SourceKindEnum": "options.models.Source.Kind",
-        "StanceEnum": "options.models.Position.Stance",
         "BasisEnum": "options.models.Position.Basis",
         "ConfidenceEnum": "options.models.Position.Confidence",
         "DatePrecisionEnum": "options.models.DatePrecision",

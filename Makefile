@@ -1,0 +1,69 @@
+# policytracker: `make run` to try it, `make test` to check it. See README.md.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install install-dev test lint format check-migrations pytest schema superuser token clean
+
+# The virtualenv is rebuilt only when a requirements file changes.
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+install-dev: $(BIN)/.installed-dev
+
+## run: install, migrate, load the Venezuela 2019 seed (once) and serve on SQLite
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_seed
+	@echo
+	@echo "  API          http://$(HOST):$(PORT)/api/v1/"
+	@echo "  Swagger UI   http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Redoc        http://$(HOST):$(PORT)/api/redoc/"
+	@echo "  Schema       http://$(HOST):$(PORT)/api/schema/"
+	@echo "  Admin        http://$(HOST):$(PORT)/admin/   (make superuser first)"
+	@echo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: install, then lint, migrations check and the whole test suite (schema check included)
+test: install-dev lint check-migrations pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: install-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+pytest: install-dev
+	$(BIN)/pytest
+
+## schema: regenerate the committed OpenAPI schema, docs/openapi.yaml
+schema: install
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+superuser: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createsuperuser
+
+## token: print an API token, e.g. make token USERNAME=admin
+token: install
+	$(BIN)/python manage.py create_api_token $(USERNAME)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

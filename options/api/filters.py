@@ -1,0 +1,204 @@
+"""
+Filter sets of the REST API (django-filter), in NetBox's convention: a relation is filtered by id
+with `<name>_id` and by slug with `<name>`; both may be repeated (`?stakeholder=a&stakeholder=b`)
+and match any of the values. Date ranges are `<field>_after` and `<field>_before` (inclusive).
+"""
+
+import django_filters as filters
+
+from options import models
+
+
+def by_id(field_name: str, model, help_text: str | None = None):
+    return filters.ModelMultipleChoiceFilter(
+        field_name=field_name,
+        queryset=model.objects.all(),
+        help_text=help_text or f"{model._meta.verbose_name.capitalize()} id (repeatable).",
+    )
+
+
+def by_slug(field_name: str, model, help_text: str | None = None):
+    return filters.ModelMultipleChoiceFilter(
+        field_name=field_name,
+        queryset=model.objects.all(),
+        to_field_name="slug",
+        help_text=help_text or f"{model._meta.verbose_name.capitalize()} slug (repeatable).",
+    )
+
+
+def date_range(field_name: str):
+    return filters.DateFromToRangeFilter(
+        field_name=field_name,
+        help_text=f"`{field_name}_after` and `{field_name}_before`, both inclusive (YYYY-MM-DD).",
+    )
+
+
+class TopicFilterSet(filters.FilterSet):
+    source_id = by_id("sources", models.Source)
+    source = by_slug("sources", models.Source)
+
+    class Meta:
+        model = models.Topic
+        fields = ["slug", "country"]
+
+
+class StakeholderFilterSet(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=models.Stakeholder.Kind.choices)
+    source_id = by_id("sources", models.Source)
+    source = by_slug("sources", models.Source)
+    topic_id = by_id(
+        "positions__option__topic",
+        models.Topic,
+        help_text="Stakeholders with a position on an option of this topic (id, repeatable).",
+    )
+    topic = by_slug(
+        "positions__option__topic",
+        models.Topic,
+        help_text="Stakeholders with a position on an option of this topic (slug, repeatable).",
+    )
+
+    class Meta:
+        model = models.Stakeholder
+        fields = ["slug", "kind", "country", "wikidata_id", "opensanctions_id"]
+
+
+class AffiliationFilterSet(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=models.Affiliation.Kind.choices)
+    subject_id = by_id("subject", models.Stakeholder)
+    subject = by_slug("subject", models.Stakeholder)
+    object_id = by_id("object", models.Stakeholder)
+    object = by_slug("object", models.Stakeholder)
+    source_id = by_id("source", models.Source)
+    source = by_slug("source", models.Source)
+    start_date = date_range("start_date")
+    end_date = date_range("end_date")
+    role = filters.CharFilter(lookup_expr="icontains", help_text="Part of the role's name.")
+
+    class Meta:
+        model = models.Affiliation
+        fields = ["kind", "role"]
+
+
+class PolicyOptionFilterSet(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=models.PolicyOption.Kind.choices)
+    status = filters.MultipleChoiceFilter(choices=models.PolicyOption.Status.choices)
+    topic_id = by_id("topic", models.Topic)
+    topic = by_slug("topic", models.Topic)
+    proposer_id = by_id("proposer", models.Stakeholder)
+    proposer = by_slug("proposer", models.Stakeholder)
+    actor_id = by_id("actors", models.Stakeholder)
+    actor = by_slug("actors", models.Stakeholder)
+    target_id = by_id("targets", models.Stakeholder)
+    target = by_slug("targets", models.Stakeholder)
+    venue_id = by_id("venue", models.Stakeholder)
+    venue = by_slug("venue", models.Stakeholder)
+    start_date = date_range("start_date")
+    end_date = date_range("end_date")
+
+    class Meta:
+        model = models.PolicyOption
+        fields = ["slug", "kind", "status"]
+
+
+class SanctionMeasureFilterSet(filters.FilterSet):
+    measure_type = filters.MultipleChoiceFilter(choices=models.SanctionMeasure.MeasureType.choices)
+    option_id = by_id("option", models.PolicyOption)
+    option = by_slug("option", models.PolicyOption)
+    topic_id = by_id("option__topic", models.Topic)
+    topic = by_slug("option__topic", models.Topic)
+    imposing_authority_id = by_id("imposing_authority", models.Stakeholder)
+    imposing_authority = by_slug("imposing_authority", models.Stakeholder)
+    target_id = by_id("target", models.Stakeholder)
+    target = by_slug("target", models.Stakeholder)
+    source_id = by_id("source", models.Source)
+    threatened_date = date_range("threatened_date")
+    listed_date = date_range("listed_date")
+    effective_date = date_range("effective_date")
+    end_date = date_range("end_date")
+
+    class Meta:
+        model = models.SanctionMeasure
+        fields = ["measure_type", "programme_code"]
+
+
+class SourceFilterSet(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=models.Source.Kind.choices)
+    publisher = filters.CharFilter(lookup_expr="icontains", help_text="Part of the publisher.")
+    published = date_range("published")
+    cited_in_id = by_id("cited_in", models.Source)
+    cited_in = by_slug("cited_in", models.Source)
+
+    class Meta:
+        model = models.Source
+        fields = ["slug", "kind", "publisher"]
+
+
+class PositionFilterSet(filters.FilterSet):
+    stakeholder_id = by_id("stakeholder", models.Stakeholder)
+    stakeholder = by_slug("stakeholder", models.Stakeholder)
+    stakeholder_kind = filters.MultipleChoiceFilter(
+        field_name="stakeholder__kind",
+        choices=models.Stakeholder.Kind.choices,
+        help_text="The stakeholder's kind (repeatable).",
+    )
+    option_id = by_id("option", models.PolicyOption)
+    option = by_slug("option", models.PolicyOption)
+    option_kind = filters.MultipleChoiceFilter(
+        field_name="option__kind",
+        choices=models.PolicyOption.Kind.choices,
+        help_text="The option's kind (repeatable).",
+    )
+    topic_id = by_id("option__topic", models.Topic)
+    topic = by_slug("option__topic", models.Topic)
+    basis = filters.MultipleChoiceFilter(choices=models.Position.Basis.choices)
+    stance = filters.MultipleChoiceFilter(
+        choices=models.Position.Stance.choices, help_text="Exact stance, −2 … 2 (repeatable)."
+    )
+    stance_min = filters.NumberFilter(field_name="stance", lookup_expr="gte")
+    stance_max = filters.NumberFilter(field_name="stance", lookup_expr="lte")
+    salience_min = filters.NumberFilter(field_name="salience", lookup_expr="gte")
+    salience_max = filters.NumberFilter(field_name="salience", lookup_expr="lte")
+    confidence = filters.MultipleChoiceFilter(choices=models.Position.Confidence.choices)
+    reported_by_id = by_id("reported_by", models.Stakeholder)
+    reported_by = by_slug("reported_by", models.Stakeholder)
+    source_id = by_id("source", models.Source)
+    source = by_slug("source", models.Source)
+    as_of = date_range("as_of")
+
+    class Meta:
+        model = models.Position
+        fields = ["basis", "confidence", "retracted"]
+
+
+class EventFilterSet(filters.FilterSet):
+    topic_id = by_id("topic", models.Topic)
+    topic = by_slug("topic", models.Topic)
+    certainty = filters.MultipleChoiceFilter(choices=models.Event.Certainty.choices)
+    participant_id = by_id("participants", models.Stakeholder)
+    participant = by_slug("participants", models.Stakeholder)
+    option_id = by_id("options", models.PolicyOption)
+    option = by_slug("options", models.PolicyOption)
+    source_id = by_id("sources", models.Source)
+    source = by_slug("sources", models.Source)
+    claimed_by_id = by_id("claimed_by", models.Stakeholder)
+    denied_by_id = by_id("denied_by", models.Stakeholder)
+    date = date_range("date")
+
+    class Meta:
+        model = models.Event
+        fields = ["slug", "certainty"]
+
+
+class InfluenceFilterSet(filters.FilterSet):
+    stakeholder_id = by_id("stakeholder", models.Stakeholder)
+    stakeholder = by_slug("stakeholder", models.Stakeholder)
+    topic_id = by_id("topic", models.Topic)
+    topic = by_slug("topic", models.Topic)
+    source_id = by_id("source", models.Source)
+    capability_min = filters.NumberFilter(field_name="capability", lookup_expr="gte")
+    capability_max = filters.NumberFilter(field_name="capability", lookup_expr="lte")
+    as_of = date_range("as_of")
+
+    class Meta:
+        model = models.Influence
+        fields = []

@@ -1,0 +1,154 @@
+"""
+OpenAPI generation: operation summaries and descriptions written from the views, and the error
+responses the server really sends, on every operation.
+"""
+
+from django.db import models
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+
+from options.api.errors import ProblemSerializer
+
+ERROR_RESPONSES = {
+    "400": "Invalid input: `errors` lists the messages per field (or invalid filter value).",
+    "401": "Not authenticated: send `Authorization: Token <key>` (or a bad token was sent).",
+    "403": "Authenticated, but without the permission this operation needs.",
+    "404": "No such record.",
+    "409": "Refused: other records still refer to this one (listed in `referrers`).",
+    "415": "The body must be JSON (`Content-Type: application/json`).",
+}
+
+ACTION_SUMMARIES = {
+    "list": "List {plural}",
+    "create": "Create a {name}",
+    "retrieve": "Retrieve a {name}",
+    "update": "Replace a {name}",
+    "partial_update": "Update part of a {name}",
+    "destroy": "Delete a {name}",
+}
+
+ACTION_DESCRIPTIONS = {
+    "list": "Returns a page of {plural} (`limit`/`offset`).",
+    "create": "Creates a {name}. Related objects are given by id.",
+    "retrieve": "Returns one {name}.",
+    "update": "Replaces a {name}: every writable field is given. Related objects by id.",
+    "partial_update": "Changes the fields given and leaves the others as they are.",
+    "destroy": (
+        "Deletes a {name}. Refused with 409 while other records still refer to it, so that no "
+        "evidence is lost."
+    ),
+}
+
+
+def can_be_refused_deletion(model: type[models.Model]) -> bool:
+    """Whether other records may refer to `model` in a way that blocks its deletion: a
+    protecting foreign key, or a plain many-to-many field (see `many_to_many_referrers`)."""
+    for relation in model._meta.related_objects:
+        if relation.one_to_many and relation.on_delete is models.PROTECT:
+            return True
+        if relation.many_to_many and relation.through._meta.auto_created:
+            return True
+    return False
+
+
+class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    """A `BriefRelatedField` is an id in requests and a brief object in responses."""
+
+    target_class = "options.api.serializers.BriefRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return build_basic_type(OpenApiTypes.INT)
+        return auto_schema.resolve_serializer(self.target.brief_serializer_class, direction).ref
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _model(self):
+        queryset = getattr(self.view, "queryset", None)
+        return queryset.model if queryset is not None else None
+
+    def _action(self):
+        return getattr(self.view, "action", None)
+
+    def get_summary(self):
+        summary = super().get_summary()
+        model = self._model()
+        if summary or model is None or self._action() not in ACTION_SUMMARIES:
+            return summary
+        return ACTION_SUMMARIES[self._action()].format(
+            name=model._meta.verbose_name, plural=model._meta.verbose_name_plural
+        )
+
+    def get_description(self):
+        description = super().get_description()
+        model = self._model()
+        if model is None or self._action() not in ACTION_DESCRIPTIONS:
+            return description
+        action = ACTION_DESCRIPTIONS[self._action()].format(
+            name=model._meta.verbose_name, plural=model._meta.verbose_name_plural
+        )
+        return f"{action}\n\n{description}" if description else action
+
+    def _error_codes(self) -> list[str]:
+        codes = ["401"]  # a bad token is refused on any request
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes += ["400", "403", "415"]
+        elif self.method == "DELETE":
+            codes.append("403")
+            model = self._model()
+            if model is not None and can_be_refused_deletion(model):
+                codes.append("409")
+        elif self.method == "GET" and self._get_filter_parameters():
+            codes.append("400")
+        if "{" in self.path:
+            codes.append("404")
+        return sorted(codes)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self._error_codes():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ProblemSerializer, description=ERROR_RESPONSES[code]),
+                    code,
+                    direction=direction,
+                )
+        return responses
+
+
+def _references(node) -> set[str]:
+    """The component names that `node` (a piece of the schema) refers to."""
+    if isinstance(node, dict):
+        found = set()
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                found.add(value.rsplit("/", 1)[-1])
+            else:
+                found |= _references(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_references(item) for item in node)) if node else set()
+    return set()
+
+
+def drop_unreferenced_components(result, generator, request, public):
+    """Postprocessing hook: drop the schema components nothing refers to.
+
+    Read-only nested serializers register a request component that no operation uses; a
+    generated client would carry it as a dead model.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    reachable, pending = set(), _references(result.get("paths", {}))
+    while pending:
+        name = pending.pop()
+        if name in reachable or name not in schemas:
+            continue
+        reachable.add(name)
+        pending |= _references(schemas[name])
+    for name in list(schemas):
+        if name not in reachable:
+            del schemas[name]
+    return result

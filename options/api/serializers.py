@@ -1,0 +1,490 @@
+"""
+Serializers of the REST API.
+
+Related objects are written as ids and read as brief objects (`id`, `url`, `slug` where the model
+has one, and `display`, a human label): `BriefRelatedField` does both. Every write runs the
+model's `full_clean()`, so the API refuses exactly what the admin refuses, in the same words.
+"""
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django_countries.serializers import CountryFieldMixin
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
+
+from options import models
+
+# --- Brief representations of related objects -------------------------------------------------
+
+
+class BriefSerializer(serializers.ModelSerializer):
+    display = serializers.CharField(source="__str__", read_only=True)
+
+
+class BriefTopicSerializer(BriefSerializer):
+    """A topic in brief, as it appears inside another object."""
+
+    class Meta:
+        model = models.Topic
+        fields = ["id", "url", "slug", "display"]
+        extra_kwargs = {"url": {"view_name": "api:topic-detail"}}
+
+
+class BriefStakeholderSerializer(BriefSerializer):
+    """A stakeholder in brief, as it appears inside another object."""
+
+    class Meta:
+        model = models.Stakeholder
+        fields = ["id", "url", "slug", "display", "kind"]
+        extra_kwargs = {"url": {"view_name": "api:stakeholder-detail"}}
+
+
+class BriefSourceSerializer(BriefSerializer):
+    """A source in brief, as it appears inside another object."""
+
+    # Declared: the model's own `url` field is the source's web address (`web_url` in the API).
+    url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+
+    class Meta:
+        model = models.Source
+        fields = ["id", "url", "slug", "display"]
+
+
+class BriefPolicyOptionSerializer(BriefSerializer):
+    """A policy option in brief, as it appears inside another object."""
+
+    class Meta:
+        model = models.PolicyOption
+        fields = ["id", "url", "slug", "display"]
+        extra_kwargs = {"url": {"view_name": "api:policyoption-detail"}}
+
+
+class BriefRelatedField(serializers.PrimaryKeyRelatedField):
+    """Written as the related object's id; read as the related object's brief form."""
+
+    def __init__(self, brief_serializer_class: type[BriefSerializer], **kwargs):
+        self.brief_serializer_class = brief_serializer_class
+        kwargs.setdefault("queryset", brief_serializer_class.Meta.model.objects.all())
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def to_representation(self, value):
+        return self.brief_serializer_class(value, context=self.context).data
+
+
+def brief(serializer_class: type[BriefSerializer], **kwargs) -> BriefRelatedField:
+    return BriefRelatedField(serializer_class, **kwargs)
+
+
+# --- Shared behaviour -------------------------------------------------------------------------
+
+
+# (Comments, not a docstring: docstrings of serializers become OpenAPI descriptions.)
+# A ModelSerializer that validates with the model's own `full_clean()`. DRF does not call it, so
+# a broken CheckConstraint would surface as an IntegrityError. Running it checks field
+# validators, `clean()`, unique and check constraints with Django's messages, the ones the admin
+# shows. DRF's own unique validators are dropped so that each rule is checked once, with one
+# message.
+class ModelSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    def get_validators(self):
+        return []
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if "validators" in field_kwargs:
+            field_kwargs["validators"] = [
+                validator
+                for validator in field_kwargs["validators"]
+                if not isinstance(validator, UniqueValidator)
+            ]
+        return field_class, field_kwargs
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        concrete_fields = {field.name for field in model._meta.concrete_fields}
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in attrs.items():
+            if name in concrete_fields:
+                setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self._api_field_errors(error)) from error
+        return attrs
+
+    def _api_field_errors(self, error: DjangoValidationError) -> dict:
+        """Key Django's errors by the API's field names (a field may read another attribute)."""
+        api_names = {field.source: name for name, field in self.fields.items()}
+        api_names[NON_FIELD_ERRORS] = api_settings.NON_FIELD_ERRORS_KEY
+        errors = serializers.as_serializer_error(error)
+        return {api_names.get(name, name): messages for name, messages in errors.items()}
+
+    def create(self, validated_data):
+        with transaction.atomic():
+            return super().create(validated_data)
+
+    def update(self, instance, validated_data):
+        with transaction.atomic():
+            return super().update(instance, validated_data)
+
+
+# --- Resources --------------------------------------------------------------------------------
+
+
+class SourceSerializer(ModelSerializer):
+    """Where a fact comes from."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+    web_url = serializers.URLField(
+        source="url",
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Where the source can be read.",
+    )
+    cited_in = brief(
+        BriefSourceSerializer,
+        required=False,
+        allow_null=True,
+        help_text="The source through which this one is known, when only known second hand.",
+    )
+
+    class Meta:
+        model = models.Source
+        fields = [
+            "id",
+            "url",
+            "slug",
+            "title",
+            "kind",
+            "publisher",
+            "author",
+            "web_url",
+            "published",
+            "published_precision",
+            "cited_in",
+            "notes",
+            "created",
+            "updated",
+        ]
+
+
+class TopicSerializer(ModelSerializer):
+    """A policy question inside a crisis, with its options (read-only, in brief)."""
+
+    sources = brief(BriefSourceSerializer, many=True, required=False)
+    options = BriefPolicyOptionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = models.Topic
+        fields = [
+            "id",
+            "url",
+            "slug",
+            "title",
+            "question",
+            "country",
+            "description",
+            "sources",
+            "options",
+            "created",
+            "updated",
+        ]
+        extra_kwargs = {"url": {"view_name": "api:topic-detail"}}
+
+
+class AffiliationSerializer(ModelSerializer):
+    """A dated tie between two stakeholders: the subject `kind` the object."""
+
+    subject = brief(BriefStakeholderSerializer)
+    object = brief(BriefStakeholderSerializer)
+    source = brief(BriefSourceSerializer, required=False, allow_null=True)
+
+    class Meta:
+        model = models.Affiliation
+        fields = [
+            "id",
+            "url",
+            "subject",
+            "kind",
+            "object",
+            "role",
+            "start_date",
+            "end_date",
+            "source",
+            "quote",
+            "notes",
+            "created",
+            "updated",
+        ]
+        extra_kwargs = {"url": {"view_name": "api:affiliation-detail"}}
+
+
+class StakeholderSerializer(ModelSerializer):
+    """Anyone whose position matters, with its affiliations (read-only)."""
+
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        help_text="Other names the stakeholder goes by.",
+    )
+    sources = brief(BriefSourceSerializer, many=True, required=False)
+    affiliations = AffiliationSerializer(
+        many=True, read_only=True, help_text="Ties in which this stakeholder is the subject."
+    )
+    incoming_affiliations = AffiliationSerializer(
+        many=True, read_only=True, help_text="Ties in which this stakeholder is the object."
+    )
+
+    class Meta:
+        model = models.Stakeholder
+        fields = [
+            "id",
+            "url",
+            "slug",
+            "name",
+            "kind",
+            "country",
+            "aliases",
+            "description",
+            "wikidata_id",
+            "opensanctions_id",
+            "sources",
+            "affiliations",
+            "incoming_affiliations",
+            "created",
+            "updated",
+        ]
+        extra_kwargs = {"url": {"view_name": "api:stakeholder-detail"}}
+
+
+class SanctionMeasureSerializer(ModelSerializer):
+    """The detail of a sanctions option."""
+
+    option = brief(BriefPolicyOptionSerializer)
+    imposing_authority = brief(BriefStakeholderSerializer, required=False, allow_null=True)
+    target = brief(BriefStakeholderSerializer, required=False, allow_null=True)
+    source = brief(BriefSourceSerializer, required=False, allow_null=True)
+
+    class Meta:
+        model = models.SanctionMeasure
+        fields = [
+            "id",
+            "url",
+            "option",
+            "measure_type",
+            "imposing_authority",
+            "legal_basis",
+            "programme_code",
+            "target",
+            "threatened_date",
+            "listed_date",
+            "effective_date",
+            "end_date",
+            "description",
+            "source",
+            "quote",
+            "created",
+            "updated",
+        ]
+        extra_kwargs = {"url": {"view_name": "api:sanctionmeasure-detail"}}
+
+
+class PolicyOptionSerializer(ModelSerializer):
+    """A course of action on a topic, with its sanction measures (read-only)."""
+
+    topic = brief(BriefTopicSerializer)
+    proposer = brief(BriefStakeholderSerializer, required=False, allow_null=True)
+    actors = brief(BriefStakeholderSerializer, many=True, required=False)
+    targets = brief(BriefStakeholderSerializer, many=True, required=False)
+    venue = brief(BriefStakeholderSerializer, required=False, allow_null=True)
+    sources = brief(BriefSourceSerializer, many=True, required=False)
+    measures = SanctionMeasureSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = models.PolicyOption
+        fields = [
+            "id",
+            "url",
+            "topic",
+            "slug",
+            "title",
+            "kind",
+            "status",
+            "proposer",
+            "actors",
+            "targets",
+            "venue",
+            "start_date",
+            "end_date",
+            "description",
+            "sources",
+            "measures",
+            "created",
+            "updated",
+        ]
+        extra_kwargs = {"url": {"view_name": "api:policyoption-detail"}}
+
+
+class PositionDisputeSerializer(serializers.ModelSerializer):
+    """Another stakeholder's denial that the position is held."""
+
+    disputed_by = BriefStakeholderSerializer(read_only=True)
+    source = BriefSourceSerializer(read_only=True)
+
+    class Meta:
+        model = models.PositionDispute
+        fields = ["id", "disputed_by", "date", "source", "quote", "notes"]
+
+
+class PositionSerializer(ModelSerializer):
+    """One stakeholder's stance on one option at a date, with evidence."""
+
+    stakeholder = brief(BriefStakeholderSerializer)
+    option = brief(BriefPolicyOptionSerializer)
+    topic = BriefTopicSerializer(source="option.topic", read_only=True)
+    stance_label = serializers.CharField(read_only=True, help_text='e.g. "Strongly oppose".')
+    reported_by = brief(
+        BriefStakeholderSerializer,
+        required=False,
+        allow_null=True,
+        help_text="Who reports the position; only when the basis is `reported`.",
+    )
+    source = brief(BriefSourceSerializer)
+    disputes = PositionDisputeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = models.Position
+        fields = [
+            "id",
+            "url",
+            "stakeholder",
+            "option",
+            "topic",
+            "stance",
+            "stance_label",
+            "basis",
+            "reported_by",
+            "as_of",
+            "as_of_precision",
+            "salience",
+            "confidence",
+            "source",
+            "quote",
+            "summary",
+            "notes",
+            "retracted",
+            "disputes",
+            "created",
+            "updated",
+        ]
+        extra_kwargs = {"url": {"view_name": "api:position-detail"}}
+
+
+class EventParticipantSerializer(serializers.ModelSerializer):
+    """A stakeholder's part in an event."""
+
+    stakeholder = brief(BriefStakeholderSerializer)
+
+    class Meta:
+        model = models.EventParticipant
+        fields = ["stakeholder", "role"]
+
+
+class EventSerializer(ModelSerializer):
+    """A dated happening on a topic."""
+
+    topic = brief(BriefTopicSerializer)
+    participants = EventParticipantSerializer(
+        source="participations",
+        many=True,
+        required=False,
+        help_text="Who took part, and in what role. Writing it replaces the whole list.",
+    )
+    options = brief(BriefPolicyOptionSerializer, many=True, required=False)
+    sources = brief(BriefSourceSerializer, many=True, required=False)
+    claimed_by = brief(BriefStakeholderSerializer, many=True, required=False)
+    denied_by = brief(BriefStakeholderSerializer, many=True, required=False)
+
+    class Meta:
+        model = models.Event
+        fields = [
+            "id",
+            "url",
+            "topic",
+            "slug",
+            "title",
+            "description",
+            "date",
+            "date_precision",
+            "location",
+            "participants",
+            "options",
+            "sources",
+            "certainty",
+            "claimed_by",
+            "denied_by",
+            "created",
+            "updated",
+        ]
+        extra_kwargs = {"url": {"view_name": "api:event-detail"}}
+
+    def validate_participants(self, participations):
+        stakeholders = [participation["stakeholder"] for participation in participations]
+        if len(set(stakeholders)) != len(stakeholders):
+            raise serializers.ValidationError("A stakeholder can take part only once.")
+        return participations
+
+    def create(self, validated_data):
+        participations = validated_data.pop("participations", [])
+        with transaction.atomic():
+            event = super().create(validated_data)
+            event.set_participants(participations)
+        return event
+
+    def update(self, instance, validated_data):
+        participations = validated_data.pop("participations", None)
+        with transaction.atomic():
+            event = super().update(instance, validated_data)
+            if participations is not None:
+                event.set_participants(participations)
+        return event
+
+
+class InfluenceSerializer(ModelSerializer):
+    """A stakeholder's capability to shape a topic's outcome, as of a date."""
+
+    stakeholder = brief(BriefStakeholderSerializer)
+    topic = brief(BriefTopicSerializer)
+    source = brief(BriefSourceSerializer, required=False, allow_null=True)
+
+    class Meta:
+        model = models.Influence
+        fields = [
+            "id",
+            "url",
+            "stakeholder",
+            "topic",
+            "capability",
+            "as_of",
+            "rationale",
+            "source",
+            "created",
+            "updated",
+        ]
+        extra_kwargs = {"url": {"view_name": "api:influence-detail"}}
+
+
+class HealthSerializer(serializers.Serializer):
+    """The service's health."""
+
+    status = serializers.ChoiceField(choices=["ok", "unavailable"])
+    database = serializers.ChoiceField(choices=["ok", "unreachable"])
+    version = serializers.CharField()

@@ -1,0 +1,22 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from options.api import views
+
+app_name = "api"
+
+router = DefaultRouter(trailing_slash=True)
+router.register("topics", views.TopicViewSet, basename="topic")
+router.register("stakeholders", views.StakeholderViewSet, basename="stakeholder")
+router.register("affiliations", views.AffiliationViewSet, basename="affiliation")
+router.register("options", views.PolicyOptionViewSet, basename="policyoption")
+router.register("sanction-measures", views.SanctionMeasureViewSet, basename="sanctionmeasure")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("positions", views.PositionViewSet, basename="position")
+router.register("events", views.EventViewSet, basename="event")
+router.register("influences", views.InfluenceViewSet, basename="influence")
+
+urlpatterns = [
+    path("health/", views.HealthView.as_view(), name="health"),
+    *router.urls,
+]
