@@ -67,12 +67,29 @@ def many_to_many_referrers(instance: models.Model) -> list[models.Model]:
     return referrers
 
 
+def refuse_delete_if_referenced(instance: models.Model) -> None:
+    """Raise ProtectedError if other objects refer to `instance` through a many-to-many field."""
+    referrers = many_to_many_referrers(instance)
+    if referrers:
+        raise models.ProtectedError(
+            f"Cannot delete {instance._meta.verbose_name} “{instance}”: other records still "
+            "refer to it.",
+            set(referrers),
+        )
+
+
 class TimeStampedModel(models.Model):
     created = models.DateTimeField(auto_now_add=True, editable=False)
     updated = models.DateTimeField(auto_now=True, editable=False)
 
     class Meta:
         abstract = True
+
+    def delete(self, *args, **kwargs):
+        # Checked before Django's deletion transaction opens, so that a refusal leaves an
+        # enclosing transaction usable. The pre_delete receiver below covers queryset deletes.
+        refuse_delete_if_referenced(self)
+        return super().delete(*args, **kwargs)
 
 
 class SlugManager(models.Manager):
@@ -663,12 +680,5 @@ class Influence(TimeStampedModel):
 @receiver(pre_delete)
 def refuse_delete_of_referenced(sender, instance, **kwargs):
     """Refuse to delete an object that others still refer to through a many-to-many field."""
-    if sender._meta.app_label != "options" or sender._meta.auto_created:
-        return
-    referrers = many_to_many_referrers(instance)
-    if referrers:
-        raise models.ProtectedError(
-            f"Cannot delete {sender._meta.verbose_name} “{instance}”: other records still "
-            "refer to it.",
-            set(referrers),
-        )
+    if sender._meta.app_label == "options" and not sender._meta.auto_created:
+        refuse_delete_if_referenced(instance)
