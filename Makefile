@@ -61,9 +61,9 @@ superuser: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py createsuperuser
 
-## token: print an API token, e.g. make token USERNAME=admin
+## token: print an API token, e.g. make token ACCOUNT=admin
 token: install
-	$(BIN)/python manage.py create_api_token $(USERNAME)
+	$(BIN)/python manage.py create_api_token $(ACCOUNT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

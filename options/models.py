@@ -414,6 +414,19 @@ class SanctionMeasure(TimeStampedModel):
             )
 
 
+class PositionQuerySet(models.QuerySet):
+    def with_related(self):
+        """With everything a position is shown with: no query per row."""
+        return self.select_related(
+            "stakeholder", "option__topic", "reported_by", "source"
+        ).prefetch_related(
+            models.Prefetch(
+                "disputes",
+                queryset=PositionDispute.objects.select_related("disputed_by", "source"),
+            )
+        )
+
+
 class Position(TimeStampedModel):
     """One stakeholder's stance on one option at a date, with the evidence for it.
 
@@ -474,6 +487,8 @@ class Position(TimeStampedModel):
     retracted = models.BooleanField(
         default=False, help_text="The stakeholder has since withdrawn this position."
     )
+
+    objects = PositionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-as_of", "stakeholder__name", "id"]
@@ -554,6 +569,21 @@ class PositionDispute(TimeStampedModel):
         return f"{self.disputed_by} disputes: {self.position}"
 
 
+class EventQuerySet(models.QuerySet):
+    def with_related(self):
+        """With everything an event is shown with: no query per row."""
+        return self.select_related("topic").prefetch_related(
+            models.Prefetch(
+                "participations",
+                queryset=EventParticipant.objects.select_related("stakeholder"),
+            ),
+            "options",
+            "sources",
+            "claimed_by",
+            "denied_by",
+        )
+
+
 class Event(TimeStampedModel):
     """A dated happening on a topic, with who took part, and how certain it is."""
 
@@ -583,7 +613,7 @@ class Event(TimeStampedModel):
     claimed_by = models.ManyToManyField(Stakeholder, blank=True, related_name="claimed_events")
     denied_by = models.ManyToManyField(Stakeholder, blank=True, related_name="denied_events")
 
-    objects = TopicScopedSlugManager()
+    objects = TopicScopedSlugManager.from_queryset(EventQuerySet)()
 
     class Meta:
         ordering = ["date", "title"]

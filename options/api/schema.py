@@ -6,7 +6,7 @@ responses the server really sends, on every operation.
 from django.db import models
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 
@@ -101,8 +101,10 @@ class AutoSchema(openapi.AutoSchema):
             model = self._model()
             if model is not None and can_be_refused_deletion(model):
                 codes.append("409")
-        elif self.method == "GET" and self._get_filter_parameters():
-            codes.append("400")
+        elif self.method == "GET" and (
+            self._get_filter_parameters() or self.get_override_parameters()
+        ):
+            codes.append("400")  # bad filter or query parameter values
         if "{" in self.path:
             codes.append("404")
         return sorted(codes)
@@ -117,6 +119,16 @@ class AutoSchema(openapi.AutoSchema):
                     direction=direction,
                 )
         return responses
+
+
+class NullableItemsListFieldExtension(OpenApiSerializerFieldExtension):
+    """drf-spectacular drops a serializer child's `allow_null`; keep it on the items."""
+
+    target_class = "options.api.serializers.NullableItemsListField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        items = auto_schema._map_serializer_field(self.target.child, direction)
+        return build_array_type(items)
 
 
 def _references(node) -> set[str]:

@@ -7,13 +7,28 @@ from django.db import connection
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import policytracker
-from options import models
+from options import models, services
 from options.api import filters, serializers
+from options.api.pagination import LimitOffsetPagination
 from options.api.permissions import PublicRead
+
+
+def read_query(serializer_class, request) -> dict:
+    """Validate the query parameters with a serializer: a JSON 400 when they are bad."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# Analysis endpoints are read-only computations: no filters, and pages only where they list.
+analysis = {"methods": ["get"], "filter_backends": [], "pagination_class": None}
+
 
 AFFILIATIONS = models.Affiliation.objects.select_related("subject", "object", "source")
 MEASURES = models.SanctionMeasure.objects.select_related(
@@ -31,6 +46,94 @@ class TopicViewSet(viewsets.ModelViewSet):
     search_fields = ["title", "question", "description", "slug"]
     ordering_fields = ["title", "slug", "country", "created", "updated"]
 
+    @extend_schema(
+        summary="Where everyone stood, as of a date",
+        parameters=[serializers.StanceMatrixQuerySerializer],
+        responses=serializers.StanceMatrixSerializer,
+    )
+    @action(detail=True, url_path="stance-matrix", **analysis)
+    def stance_matrix(self, request, pk=None):
+        """Stakeholders × the topic's options: each cell is the stakeholder's position on the
+        option as of `as_of`: the newest one with `as_of` on or before that date (ties: the
+        latest recorded) on the basis asked for. With `basis=any` (the default) a cell takes the
+        newest position whatever its basis, preferring stated, then reported, revealed and
+        expected ones on the same date. Each cell gives every basis's stance (`stances`) and is
+        `divergent` when the stated stance and the expected or reported one differ in sign or by
+        2 or more: the stakeholder says one thing and was expected to do another. Empty cells are
+        null. Rows are the stakeholders with at least one position in the matrix, by name;
+        columns the topic's options, by title."""
+        topic = self.get_object()
+        query = read_query(serializers.StanceMatrixQuerySerializer, request)
+        matrix = services.stance_matrix_build(
+            topic_id=topic.id,
+            as_of=query["as_of"],
+            basis=query["basis"],
+            stakeholder_kinds=query["stakeholder_kind"],
+        )
+        data = {"topic": topic, **vars(matrix)}
+        return Response(
+            serializers.StanceMatrixSerializer(data, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        summary="Forecast every option of the topic",
+        parameters=[serializers.AnalysisQuerySerializer],
+        responses=serializers.TopicForecastSerializer,
+    )
+    @action(detail=True, url_path="forecast", **analysis)
+    def forecast(self, request, pk=None):
+        """The support forecast of every option of the topic as of `as_of`, ranked by weighted
+        mean, highest first (options without positions last). See the option forecast for how it
+        is computed."""
+        topic = self.get_object()
+        query = read_query(serializers.AnalysisQuerySerializer, request)
+        forecasts = services.topic_forecast(
+            topic_id=topic.id, as_of=query["as_of"], basis=query["basis"]
+        )
+        data = {"topic": topic, **query, "forecasts": forecasts}
+        return Response(
+            serializers.TopicForecastSerializer(data, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        summary="The topic's events and positions in date order",
+        parameters=[serializers.TimelineQuerySerializer],
+        responses=serializers.TimelineEntrySerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="timeline",
+        filter_backends=[],
+        pagination_class=LimitOffsetPagination,
+    )
+    def timeline(self, request, pk=None):
+        """Events and positions of the topic in date order (events first on a date), paged.
+        Every entry cites its sources (the event's `sources`, the position's `source`). A
+        position entry gives the stakeholder's previous stance on the same option and basis and
+        whether the stance changed. `from` and `to` bound the dates; `stakeholder` keeps only
+        those stakeholders' positions and the events they took part in, claimed or denied."""
+        topic = self.get_object()
+        query = read_query(serializers.TimelineQuerySerializer, request)
+        stakeholder_ids = list(
+            models.Stakeholder.objects.filter(slug__in=query["stakeholder"]).values_list(
+                "id", flat=True
+            )
+        )
+        if query["stakeholder"] and not stakeholder_ids:
+            raise ValidationError({"stakeholder": ["No stakeholder with these slugs."]})
+        entries = services.timeline_build(
+            topic_id=topic.id,
+            date_from=query.get("from"),
+            date_to=query.get("to"),
+            stakeholder_ids=stakeholder_ids,
+        )
+        page = self.paginate_queryset(entries)
+        serializer = serializers.TimelineEntrySerializer(
+            page, many=True, context=self.get_serializer_context()
+        )
+        return self.get_paginated_response(serializer.data)
+
 
 class StakeholderViewSet(viewsets.ModelViewSet):
     """Stakeholders are everyone whose position matters: people, states, government bodies,
@@ -47,6 +150,33 @@ class StakeholderViewSet(viewsets.ModelViewSet):
     filterset_class = filters.StakeholderFilterSet
     search_fields = ["name", "aliases", "description", "slug"]
     ordering_fields = ["name", "slug", "kind", "country", "created", "updated"]
+
+    @extend_schema(
+        summary="A stakeholder's positions over time",
+        parameters=[serializers.HistoryQuerySerializer],
+        responses=serializers.PositionHistorySerializer,
+    )
+    @action(detail=True, url_path="positions/history", url_name="position-history", **analysis)
+    def position_history(self, request, pk=None):
+        """The stakeholder's positions over time: one series per option and basis, oldest
+        first, with how many times the stance changed. `option` (slug) or `option_id` keep only
+        those options."""
+        stakeholder = self.get_object()
+        query = read_query(serializers.HistoryQuerySerializer, request)
+        option_ids = list(query["option_id"])
+        if query["option"]:
+            option_ids += models.PolicyOption.objects.filter(slug__in=query["option"]).values_list(
+                "id", flat=True
+            )
+            if not option_ids:
+                raise ValidationError({"option": ["No option with these slugs."]})
+        series = services.stakeholder_position_history(
+            stakeholder_id=stakeholder.id, option_ids=option_ids
+        )
+        data = {"stakeholder": stakeholder, "series": series}
+        return Response(
+            serializers.PositionHistorySerializer(data, context=self.get_serializer_context()).data
+        )
 
 
 class AffiliationViewSet(viewsets.ModelViewSet):
@@ -74,6 +204,30 @@ class PolicyOptionViewSet(viewsets.ModelViewSet):
     filterset_class = filters.PolicyOptionFilterSet
     search_fields = ["title", "description", "slug"]
     ordering_fields = ["title", "slug", "kind", "status", "start_date", "created", "updated"]
+
+    @extend_schema(
+        summary="Forecast the option's support",
+        parameters=[serializers.AnalysisQuerySerializer],
+        responses=serializers.ForecastSerializer,
+    )
+    @action(detail=True, url_path="forecast", **analysis)
+    def forecast(self, request, pk=None):
+        """Influence- and salience-weighted support for the option as of `as_of`, over the
+        stakeholders with a position then (on `basis`, or `any`). Each stakeholder weighs
+        capability × salience: capability is its influence on the topic as of the date, salience
+        the position's; a missing one counts as 50 (`defaulted` says for how many).
+        `weighted_mean` is Σ weight × stance / Σ weight; `weighted_median` the stance at which
+        the cumulative weight, stakeholders by stance, first reaches half; the shares split the
+        weight by the sign of the stance; `pivotal` lists the stakeholders whose removal alone
+        would change the sign of the mean or move the median."""
+        option = self.get_object()
+        query = read_query(serializers.AnalysisQuerySerializer, request)
+        forecast = services.option_forecast(
+            option=option, as_of=query["as_of"], basis=query["basis"]
+        )
+        return Response(
+            serializers.ForecastSerializer(forecast, context=self.get_serializer_context()).data
+        )
 
 
 class SanctionMeasureViewSet(viewsets.ModelViewSet):
@@ -116,14 +270,7 @@ class PositionViewSet(viewsets.ModelViewSet):
     stakeholder did. A stakeholder's positions form a history: the newest one with `as_of` on
     or before a date, per basis, is its position as of that date."""
 
-    queryset = models.Position.objects.select_related(
-        "stakeholder", "option__topic", "reported_by", "source"
-    ).prefetch_related(
-        Prefetch(
-            "disputes",
-            queryset=models.PositionDispute.objects.select_related("disputed_by", "source"),
-        )
-    )
+    queryset = models.Position.objects.with_related()
     serializer_class = serializers.PositionSerializer
     filterset_class = filters.PositionFilterSet
     search_fields = ["stakeholder__name", "option__title", "quote", "summary", "notes"]
@@ -143,16 +290,7 @@ class EventViewSet(viewsets.ModelViewSet):
     options, sources, and how certain they are: `confirmed`, `claimed`, `disputed` or `denied`,
     with who claims (`claimed_by`) and who denies (`denied_by`)."""
 
-    queryset = models.Event.objects.select_related("topic").prefetch_related(
-        Prefetch(
-            "participations",
-            queryset=models.EventParticipant.objects.select_related("stakeholder"),
-        ),
-        "options",
-        "sources",
-        "claimed_by",
-        "denied_by",
-    )
+    queryset = models.Event.objects.with_related()
     serializer_class = serializers.EventSerializer
     filterset_class = filters.EventFilterSet
     search_fields = ["title", "description", "location", "slug"]

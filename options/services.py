@@ -1,0 +1,491 @@
+"""
+Analysis: where everyone stands on a topic's options as of a date, which way the options are
+likely to go, and how it all unfolded. The semantics are written up in docs/analysis.md.
+
+Each function reads with a fixed number of queries, whatever the number of stakeholders and
+options, and does the rest in Python.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+
+from options.models import (
+    Event,
+    Influence,
+    PolicyOption,
+    Position,
+    PositionDispute,
+    Stakeholder,
+)
+
+ANY_BASIS = "any"
+BASES = [choice.value for choice in Position.Basis]
+# On the same date, `any` prefers what was said over what is reported, inferred or expected.
+BASIS_PREFERENCE = [
+    Position.Basis.STATED,
+    Position.Basis.REPORTED,
+    Position.Basis.REVEALED,
+    Position.Basis.EXPECTED,
+]
+DEFAULT_WEIGHT_FACTOR = 50  # a missing capability or salience counts as this
+
+
+def is_divergent(first: int, second: int) -> bool:
+    """Two stances diverge when one supports and the other opposes, or they are 2 or more apart."""
+    return first * second < 0 or abs(first - second) >= 2
+
+
+def _sign(value: float | None) -> int | None:
+    if value is None:
+        return None
+    return (value > 0) - (value < 0)
+
+
+# --- Positions as of a date -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PositionAsOf:
+    """A position as of a date, with what the analysis needs of it."""
+
+    id: int
+    stakeholder_id: int
+    option_id: int
+    stance: int
+    basis: str
+    as_of: datetime.date
+    as_of_precision: str
+    salience: int | None
+    confidence: str
+    source_id: int
+    retracted: bool
+    disputed: bool
+
+
+def _positions_as_of(
+    *, option_ids: Iterable[int], as_of: datetime.date, stakeholder_kinds: Iterable[str] = ()
+) -> dict[tuple[int, int], dict[str, PositionAsOf]]:
+    """The newest position per stakeholder × option × basis with `as_of` on or before the date
+    (ties: the latest created). One query."""
+    positions = (
+        Position.objects.filter(option_id__in=list(option_ids), as_of__lte=as_of)
+        .annotate(disputed=Exists(PositionDispute.objects.filter(position=OuterRef("pk"))))
+        .order_by("as_of", "created", "id")
+    )
+    if stakeholder_kinds:
+        positions = positions.filter(stakeholder__kind__in=list(stakeholder_kinds))
+    latest: dict[tuple[int, int], dict[str, PositionAsOf]] = defaultdict(dict)
+    for row in positions.values(
+        "id",
+        "stakeholder_id",
+        "option_id",
+        "stance",
+        "basis",
+        "as_of",
+        "as_of_precision",
+        "salience",
+        "confidence",
+        "source_id",
+        "retracted",
+        "disputed",
+    ):
+        # Rows come oldest first, so the last one seen per basis is the newest.
+        latest[row["stakeholder_id"], row["option_id"]][row["basis"]] = PositionAsOf(**row)
+    return latest
+
+
+def _pick(by_basis: dict[str, PositionAsOf], basis: str) -> PositionAsOf | None:
+    """The position that stands for a cell: the basis asked for, or for `any` the newest one,
+    preferring stated over reported over revealed over expected on the same date."""
+    if basis != ANY_BASIS:
+        return by_basis.get(basis)
+    candidates = [by_basis[b] for b in BASIS_PREFERENCE if b in by_basis]
+    if not candidates:
+        return None
+    newest = max(position.as_of for position in candidates)
+    return next(position for position in candidates if position.as_of == newest)
+
+
+# --- Stance matrix ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    position: PositionAsOf
+    stances: dict[str, int]  # every basis's stance as of the date
+    divergent: bool
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    stakeholder: Stakeholder
+    cells: list[MatrixCell | None]  # in column order; None where there is no position
+
+
+@dataclass(frozen=True)
+class StanceMatrix:
+    as_of: datetime.date
+    basis: str
+    options: list[PolicyOption]
+    rows: list[MatrixRow]
+
+
+def _cell(by_basis: dict[str, PositionAsOf], basis: str) -> MatrixCell | None:
+    position = _pick(by_basis, basis)
+    if position is None:
+        return None
+    stances = {b: by_basis[b].stance for b in BASES if b in by_basis}
+    stated = stances.get(Position.Basis.STATED)
+    divergent = stated is not None and any(
+        is_divergent(stated, stances[other])
+        for other in (Position.Basis.EXPECTED, Position.Basis.REPORTED)
+        if other in stances
+    )
+    return MatrixCell(position=position, stances=stances, divergent=divergent)
+
+
+def stance_matrix_build(
+    *,
+    topic_id: int,
+    as_of: datetime.date,
+    basis: str = ANY_BASIS,
+    stakeholder_kinds: Iterable[str] = (),
+) -> StanceMatrix:
+    """Stakeholders × the topic's options, each cell the position as of `as_of` on `basis`.
+
+    Rows are the stakeholders with at least one position in the matrix, by name; columns the
+    topic's options, by title. Three queries: options, positions, stakeholders.
+    """
+    options = list(PolicyOption.objects.filter(topic_id=topic_id).order_by("title", "id"))
+    latest = _positions_as_of(
+        option_ids=[option.id for option in options],
+        as_of=as_of,
+        stakeholder_kinds=stakeholder_kinds,
+    )
+    cells_by_stakeholder: dict[int, list[MatrixCell | None]] = {}
+    for stakeholder_id in {stakeholder_id for stakeholder_id, _ in latest}:
+        cells = [_cell(latest.get((stakeholder_id, option.id), {}), basis) for option in options]
+        if any(cells):
+            cells_by_stakeholder[stakeholder_id] = cells
+    stakeholders = Stakeholder.objects.filter(id__in=cells_by_stakeholder).order_by("name", "id")
+    rows = [
+        MatrixRow(stakeholder, cells_by_stakeholder[stakeholder.id]) for stakeholder in stakeholders
+    ]
+    return StanceMatrix(as_of=as_of, basis=basis, options=options, rows=rows)
+
+
+# --- Support forecast -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeightedStance:
+    stakeholder_id: int
+    stance: int
+    capability: int
+    salience: int
+    capability_defaulted: bool
+    salience_defaulted: bool
+
+    @property
+    def weight(self) -> int:
+        return self.capability * self.salience
+
+
+@dataclass(frozen=True)
+class Forecast:
+    option: PolicyOption
+    as_of: datetime.date
+    basis: str
+    counted: int
+    defaulted: int  # stakeholders with a defaulted capability or salience
+    defaulted_capability: int
+    defaulted_salience: int
+    total_weight: int
+    weighted_mean: float | None
+    weighted_median: int | None
+    support_share: float | None
+    oppose_share: float | None
+    neutral_share: float | None
+    stances: list[WeightedStance]
+    pivotal_ids: list[int]
+    pivotal: list[Stakeholder] = field(default_factory=list)
+
+
+def _weight_by_stance(stances: Iterable[WeightedStance]) -> dict[int, int]:
+    totals = dict.fromkeys(range(-2, 3), 0)
+    for item in stances:
+        totals[item.stance] += item.weight
+    return totals
+
+
+def _mean(weight_by_stance: dict[int, int]) -> float | None:
+    total = sum(weight_by_stance.values())
+    if total == 0:
+        return None
+    return sum(stance * weight for stance, weight in weight_by_stance.items()) / total
+
+
+def _median(weight_by_stance: dict[int, int]) -> int | None:
+    """The stance at which the cumulative weight, by stance ascending, first reaches half."""
+    total = sum(weight_by_stance.values())
+    if total == 0:
+        return None
+    cumulative = 0
+    for stance in sorted(weight_by_stance):
+        cumulative += weight_by_stance[stance]
+        if 2 * cumulative >= total:  # integers: no rounding at exactly half
+            return stance
+    raise AssertionError("unreachable: the cumulative weight ends at the total")
+
+
+def _capabilities_as_of(
+    *, topic_ids: Iterable[int], as_of: datetime.date
+) -> dict[tuple[int, int], int]:
+    """The newest capability per (topic, stakeholder) on or before the date. One query."""
+    capabilities = {}
+    influences = (
+        Influence.objects.filter(topic_id__in=list(topic_ids), as_of__lte=as_of)
+        .order_by("as_of", "created", "id")
+        .values_list("topic_id", "stakeholder_id", "capability")
+    )
+    for topic_id, stakeholder_id, capability in influences:
+        capabilities[topic_id, stakeholder_id] = capability
+    return capabilities
+
+
+def _forecast(
+    *,
+    option: PolicyOption,
+    as_of: datetime.date,
+    basis: str,
+    positions: dict[int, dict[str, PositionAsOf]],
+    capabilities: dict[tuple[int, int], int],
+) -> Forecast:
+    """The forecast of one option from the positions on it (by stakeholder id)."""
+    stances = []
+    for stakeholder_id, by_basis in positions.items():
+        position = _pick(by_basis, basis)
+        if position is None:
+            continue
+        capability = capabilities.get((option.topic_id, stakeholder_id))
+        stances.append(
+            WeightedStance(
+                stakeholder_id=stakeholder_id,
+                stance=position.stance,
+                capability=DEFAULT_WEIGHT_FACTOR if capability is None else capability,
+                salience=(
+                    DEFAULT_WEIGHT_FACTOR if position.salience is None else position.salience
+                ),
+                capability_defaulted=capability is None,
+                salience_defaulted=position.salience is None,
+            )
+        )
+    weight_by_stance = _weight_by_stance(stances)
+    total = sum(weight_by_stance.values())
+    mean, median = _mean(weight_by_stance), _median(weight_by_stance)
+
+    pivotal_ids = []
+    for item in stances:
+        without = {**weight_by_stance, item.stance: weight_by_stance[item.stance] - item.weight}
+        if _sign(_mean(without)) != _sign(mean) or _median(without) != median:
+            pivotal_ids.append(item.stakeholder_id)
+
+    def share(condition) -> float | None:
+        if total == 0:
+            return None
+        return sum(w for stance, w in weight_by_stance.items() if condition(stance)) / total
+
+    return Forecast(
+        option=option,
+        as_of=as_of,
+        basis=basis,
+        counted=len(stances),
+        defaulted=sum(1 for s in stances if s.capability_defaulted or s.salience_defaulted),
+        defaulted_capability=sum(1 for s in stances if s.capability_defaulted),
+        defaulted_salience=sum(1 for s in stances if s.salience_defaulted),
+        total_weight=total,
+        weighted_mean=mean,
+        weighted_median=median,
+        support_share=share(lambda stance: stance > 0),
+        oppose_share=share(lambda stance: stance < 0),
+        neutral_share=share(lambda stance: stance == 0),
+        stances=stances,
+        pivotal_ids=pivotal_ids,
+    )
+
+
+def _with_pivotal_stakeholders(forecasts: list[Forecast]) -> list[Forecast]:
+    """Fill in the pivotal stakeholders, in one query for all the forecasts."""
+    ids = {stakeholder_id for forecast in forecasts for stakeholder_id in forecast.pivotal_ids}
+    stakeholders = Stakeholder.objects.in_bulk(ids)
+    for forecast in forecasts:
+        forecast.pivotal.extend(
+            sorted(
+                (stakeholders[stakeholder_id] for stakeholder_id in forecast.pivotal_ids),
+                key=lambda stakeholder: (stakeholder.name, stakeholder.id),
+            )
+        )
+    return forecasts
+
+
+def option_forecast(
+    *, option: PolicyOption, as_of: datetime.date, basis: str = ANY_BASIS
+) -> Forecast:
+    """The influence- and salience-weighted support for one option as of a date."""
+    return topic_forecast(topic_id=option.topic_id, as_of=as_of, basis=basis, options=[option])[0]
+
+
+def topic_forecast(
+    *,
+    topic_id: int,
+    as_of: datetime.date,
+    basis: str = ANY_BASIS,
+    options: list[PolicyOption] | None = None,
+) -> list[Forecast]:
+    """The forecast of every option of a topic, ranked by weighted mean (highest first; options
+    nobody has a position on come last). Four queries whatever the size of the topic."""
+    if options is None:
+        options = list(PolicyOption.objects.filter(topic_id=topic_id).order_by("title", "id"))
+    latest = _positions_as_of(option_ids=[option.id for option in options], as_of=as_of)
+    positions_by_option: dict[int, dict[int, dict[str, PositionAsOf]]] = defaultdict(dict)
+    for (stakeholder_id, option_id), by_basis in latest.items():
+        positions_by_option[option_id][stakeholder_id] = by_basis
+    capabilities = _capabilities_as_of(topic_ids=[topic_id], as_of=as_of)
+    forecasts = [
+        _forecast(
+            option=option,
+            as_of=as_of,
+            basis=basis,
+            positions=positions_by_option[option.id],
+            capabilities=capabilities,
+        )
+        for option in options
+    ]
+    forecasts.sort(key=lambda f: (f.weighted_mean is None, -(f.weighted_mean or 0), f.option.title))
+    return _with_pivotal_stakeholders(forecasts)
+
+
+# --- Timeline ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """An event, or a position taken, on the topic's timeline."""
+
+    date: datetime.date
+    event: Event | None = None
+    position: Position | None = None
+    previous_stance: int | None = None  # the stakeholder's previous stance on the same basis
+
+    @property
+    def type(self) -> str:
+        return "event" if self.event is not None else "position"
+
+    @property
+    def stance_changed(self) -> bool:
+        return (
+            self.position is not None
+            and self.previous_stance is not None
+            and self.previous_stance != self.position.stance
+        )
+
+
+def timeline_build(
+    *,
+    topic_id: int,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    stakeholder_ids: Iterable[int] = (),
+) -> list[TimelineEntry]:
+    """Events and positions of a topic in date order (events first on a date), each position
+    with the stance it replaced on the same stakeholder × option × basis.
+
+    With `stakeholder_ids`, only their positions and the events they took part in, claimed or
+    denied. A fixed number of queries: events with their relations, positions with theirs.
+    """
+    stakeholder_ids = list(stakeholder_ids)
+    events = Event.objects.filter(topic_id=topic_id).with_related()
+    # Earlier positions are read too: they give the stance a position changed from.
+    positions = (
+        Position.objects.filter(option__topic_id=topic_id)
+        .with_related()
+        .order_by("as_of", "created", "id")
+    )
+    if date_from:
+        events = events.filter(date__gte=date_from)
+    if date_to:
+        events = events.filter(date__lte=date_to)
+        positions = positions.filter(as_of__lte=date_to)
+    if stakeholder_ids:
+        events = events.filter(
+            Q(participants__in=stakeholder_ids)
+            | Q(claimed_by__in=stakeholder_ids)
+            | Q(denied_by__in=stakeholder_ids)
+        ).distinct()
+        positions = positions.filter(stakeholder_id__in=stakeholder_ids)
+
+    entries = [TimelineEntry(date=event.date, event=event) for event in events]
+    last_stance: dict[tuple[int, int, str], int] = {}
+    for position in positions:
+        key = (position.stakeholder_id, position.option_id, position.basis)
+        previous = last_stance.get(key)
+        last_stance[key] = position.stance
+        if date_from is None or position.as_of >= date_from:
+            entries.append(
+                TimelineEntry(date=position.as_of, position=position, previous_stance=previous)
+            )
+    entries.sort(
+        key=lambda entry: (
+            entry.date,
+            entry.type != "event",
+            (entry.event or entry.position).pk,
+        )
+    )
+    return entries
+
+
+# --- A stakeholder's history ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PositionSeries:
+    """A stakeholder's positions on one option on one basis, oldest first."""
+
+    option: PolicyOption
+    basis: str
+    positions: list[Position]
+
+    @property
+    def changes(self) -> int:
+        """How many times the stance changed."""
+        return sum(
+            1
+            for before, after in zip(self.positions, self.positions[1:], strict=False)
+            if before.stance != after.stance
+        )
+
+
+def stakeholder_position_history(
+    *, stakeholder_id: int, option_ids: Iterable[int] = ()
+) -> list[PositionSeries]:
+    """The stakeholder's positions over time, one series per option and basis, by option title
+    and then basis. One query."""
+    positions = (
+        Position.objects.filter(stakeholder_id=stakeholder_id)
+        .with_related()
+        .order_by("option__title", "option_id", "basis", "as_of", "created", "id")
+    )
+    option_ids = list(option_ids)
+    if option_ids:
+        positions = positions.filter(option_id__in=option_ids)
+    series: dict[tuple[int, str], PositionSeries] = {}
+    for position in positions:
+        key = (position.option_id, position.basis)
+        if key not in series:
+            series[key] = PositionSeries(option=position.option, basis=position.basis, positions=[])
+        series[key].positions.append(position)
+    return list(series.values())
