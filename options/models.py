@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.urls import reverse
 from django_countries.fields import CountryField
 
 END_BEFORE_START_MESSAGE = "The end date cannot be before the start date."
@@ -166,6 +167,10 @@ class Topic(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        """The topic's page: stance matrix, forecast and timeline."""
+        return reverse("topic-page", args=[self.slug])
 
     def natural_key(self):
         return (self.slug,)

@@ -18,4 +18,5 @@ urlpatterns = [
         name="redoc",
     ),
     path("api-auth/", include("rest_framework.urls")),
+    path("", include("options.urls")),
 ]

@@ -183,6 +183,11 @@ class TopicSerializer(ModelSerializer):
 
     sources = brief(BriefSourceSerializer, many=True, required=False)
     options = BriefPolicyOptionSerializer(many=True, read_only=True)
+    page_url = serializers.HyperlinkedIdentityField(
+        view_name="topic-page",
+        lookup_field="slug",
+        help_text="The topic's page: stance matrix, forecast and timeline, as of any date.",
+    )
 
     class Meta:
         model = models.Topic
@@ -196,6 +201,7 @@ class TopicSerializer(ModelSerializer):
             "description",
             "sources",
             "options",
+            "page_url",
             "created",
             "updated",
         ]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from options import views
+
+urlpatterns = [
+    path("topics/<slug:slug>/", views.topic_page, name="topic-page"),
+    path(
+        "topics/<slug:slug>/stance-matrix.svg",
+        views.stance_matrix_svg,
+        name="topic-stance-matrix-svg",
+    ),
+]
