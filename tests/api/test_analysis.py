@@ -1,0 +1,310 @@
+"""The analysis endpoints through the HTTP API: shapes, parameters, errors, query budgets."""
+
+import datetime
+
+import pytest
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+APRIL_29 = datetime.date(2019, 4, 29)
+APRIL_30 = datetime.date(2019, 4, 30)
+
+
+@pytest.fixture
+def crisis():
+    """A topic with two options; a minister expected to back the deal who then denounced it."""
+    topic = factories.TopicFactory(slug="crisis")
+    deal = factories.PolicyOptionFactory(topic=topic, title="Deal", slug="deal")
+    intervention = factories.PolicyOptionFactory(topic=topic, title="Intervention")
+    minister = factories.StakeholderFactory(name="Minister", slug="minister")
+    source = factories.SourceFactory()
+    expected = factories.PositionFactory(
+        stakeholder=minister, option=deal, stance=1, basis="expected", as_of=APRIL_29, source=source
+    )
+    stated = factories.PositionFactory(
+        stakeholder=minister, option=deal, stance=-2, basis="stated", as_of=APRIL_30, source=source
+    )
+    factories.InfluenceFactory(stakeholder=minister, topic=topic, capability=80, as_of=APRIL_29)
+    return {
+        "topic": topic,
+        "deal": deal,
+        "intervention": intervention,
+        "minister": minister,
+        "source": source,
+        "expected": expected,
+        "stated": stated,
+    }
+
+
+def brief(obj, path, **extra):
+    data = {"id": obj.pk, "url": f"http://testserver/api/v1/{path}/{obj.pk}/", "display": str(obj)}
+    if hasattr(obj, "slug"):
+        data["slug"] = obj.slug
+    return {**data, **extra}
+
+
+def test_stance_matrix_as_of_a_date(api_client, crisis):
+    topic, deal, minister = crisis["topic"], crisis["deal"], crisis["minister"]
+
+    response = api_client.get(f"/api/v1/topics/{topic.pk}/stance-matrix/?as_of=2019-05-01")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "topic": brief(topic, "topics"),
+        "as_of": "2019-05-01",
+        "basis": "any",
+        "options": [brief(deal, "options"), brief(crisis["intervention"], "options")],
+        "rows": [
+            {
+                "stakeholder": brief(minister, "stakeholders", kind="person"),
+                "cells": [
+                    {
+                        "position_id": crisis["stated"].pk,
+                        "stance": -2,
+                        "basis": "stated",
+                        "as_of": "2019-04-30",
+                        "as_of_precision": "day",
+                        "source_id": crisis["source"].pk,
+                        "confidence": "medium",
+                        "salience": 50,
+                        "retracted": False,
+                        "disputed": False,
+                        "stances": {"stated": -2, "expected": 1},
+                        "divergent": True,
+                    },
+                    None,
+                ],
+            }
+        ],
+    }
+
+
+def test_stance_matrix_on_one_basis(api_client, crisis):
+    url = f"/api/v1/topics/{crisis['topic'].pk}/stance-matrix/?as_of=2019-05-01&basis=expected"
+
+    [row] = api_client.get(url).json()["rows"]
+
+    assert row["cells"][0]["position_id"] == crisis["expected"].pk
+    assert row["cells"][0]["stance"] == 1
+
+
+def test_stance_matrix_filters_by_stakeholder_kind(api_client, crisis):
+    url = f"/api/v1/topics/{crisis['topic'].pk}/stance-matrix/?as_of=2019-05-01"
+
+    assert api_client.get(url + "&stakeholder_kind=state").json()["rows"] == []
+    assert len(api_client.get(url + "&stakeholder_kind=person").json()["rows"]) == 1
+
+
+def test_stance_matrix_defaults_to_today(api_client, crisis):
+    response = api_client.get(f"/api/v1/topics/{crisis['topic'].pk}/stance-matrix/")
+    assert response.json()["as_of"] == datetime.date.today().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        ("as_of=30-04-2019", {"as_of"}),
+        ("basis=rumoured", {"basis"}),
+        ("as_of=2019-02-30&basis=nope", {"as_of", "basis"}),
+        ("stakeholder_kind=alien", {"stakeholder_kind"}),
+    ],
+)
+def test_stance_matrix_rejects_bad_parameters(api_client, crisis, query, errors):
+    response = api_client.get(f"/api/v1/topics/{crisis['topic'].pk}/stance-matrix/?{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert set(response.json()["errors"]) == errors
+
+
+def test_analysis_of_an_unknown_topic_is_404(api_client):
+    response = api_client.get("/api/v1/topics/999999/stance-matrix/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_option_forecast(api_client, crisis):
+    deal = crisis["deal"]
+
+    response = api_client.get(f"/api/v1/options/{deal.pk}/forecast/?as_of=2019-05-01")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "option": brief(deal, "options"),
+        "as_of": "2019-05-01",
+        "basis": "any",
+        "counted": 1,
+        "defaulted": 0,
+        "defaulted_capability": 0,
+        "defaulted_salience": 0,
+        "total_weight": 80 * 50,
+        "weighted_mean": -2.0,
+        "weighted_median": -2,
+        "support_share": 0.0,
+        "oppose_share": 1.0,
+        "neutral_share": 0.0,
+        "pivotal": [brief(crisis["minister"], "stakeholders", kind="person")],
+    }
+
+
+def test_option_forecast_rejects_a_bad_date(api_client, crisis):
+    response = api_client.get(f"/api/v1/options/{crisis['deal'].pk}/forecast/?as_of=yesterday")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"as_of"}
+
+
+def test_topic_forecast_ranks_the_options(api_client, crisis):
+    url = f"/api/v1/topics/{crisis['topic'].pk}/forecast/?as_of=2019-04-29&basis=expected"
+
+    body = api_client.get(url).json()
+
+    assert [forecast["option"]["id"] for forecast in body["forecasts"]] == [
+        crisis["deal"].pk,
+        crisis["intervention"].pk,  # no positions: last
+    ]
+    assert body["forecasts"][0]["weighted_mean"] == 1.0
+    assert body["forecasts"][1]["counted"] == 0
+    assert body["forecasts"][1]["weighted_mean"] is None
+
+
+def test_timeline_lists_events_and_positions_in_date_order(api_client, crisis):
+    event = factories.EventFactory(topic=crisis["topic"], date=APRIL_30, title="Denounced on TV")
+    event.sources.add(crisis["source"])
+
+    body = api_client.get(f"/api/v1/topics/{crisis['topic'].pk}/timeline/").json()
+
+    assert body["count"] == 3
+    assert [(entry["type"], entry["date"]) for entry in body["results"]] == [
+        ("position", "2019-04-29"),
+        ("event", "2019-04-30"),
+        ("position", "2019-04-30"),
+    ]
+    event_entry = body["results"][1]
+    assert event_entry["event"]["title"] == "Denounced on TV"
+    assert event_entry["event"]["sources"] == [brief(crisis["source"], "sources")]
+    assert event_entry["position"] is None
+    position_entry = body["results"][2]
+    assert position_entry["position"]["source"] == brief(crisis["source"], "sources")
+    # Different bases: the stated stance has no earlier stated stance to change from.
+    assert (position_entry["previous_stance"], position_entry["stance_changed"]) == (None, False)
+
+
+def test_timeline_marks_a_stance_change(api_client, crisis):
+    factories.PositionFactory(
+        stakeholder=crisis["minister"],
+        option=crisis["deal"],
+        stance=0,
+        basis="stated",
+        as_of=datetime.date(2019, 5, 10),
+    )
+    url = f"/api/v1/topics/{crisis['topic'].pk}/timeline/?from=2019-05-01&stakeholder=minister"
+
+    [entry] = api_client.get(url).json()["results"]
+
+    assert (entry["previous_stance"], entry["position"]["stance"], entry["stance_changed"]) == (
+        -2,
+        0,
+        True,
+    )
+
+
+def test_timeline_is_paged(api_client, crisis):
+    body = api_client.get(f"/api/v1/topics/{crisis['topic'].pk}/timeline/?limit=1").json()
+    assert body["count"] == 2
+    assert len(body["results"]) == 1
+    assert "offset=1" in body["next"]
+
+
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        ("from=yesterday", {"from"}),
+        ("to=2019-13-01", {"to"}),
+        ("stakeholder=nobody", {"stakeholder"}),
+    ],
+)
+def test_timeline_rejects_bad_parameters(api_client, crisis, query, errors):
+    response = api_client.get(f"/api/v1/topics/{crisis['topic'].pk}/timeline/?{query}")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == errors
+
+
+def test_position_history(api_client, crisis):
+    minister = crisis["minister"]
+
+    body = api_client.get(f"/api/v1/stakeholders/{minister.pk}/positions/history/").json()
+
+    assert body["stakeholder"] == brief(minister, "stakeholders", kind="person")
+    assert [(s["option"]["id"], s["basis"], s["changes"]) for s in body["series"]] == [
+        (crisis["deal"].pk, "expected", 0),
+        (crisis["deal"].pk, "stated", 0),
+    ]
+    assert body["series"][1]["positions"][0]["id"] == crisis["stated"].pk
+
+
+def test_position_history_filters_by_option(api_client, crisis):
+    other = factories.PositionFactory(stakeholder=crisis["minister"], option=crisis["intervention"])
+    url = f"/api/v1/stakeholders/{crisis['minister'].pk}/positions/history/"
+
+    by_slug = api_client.get(url + f"?option={crisis['intervention'].slug}").json()
+    by_id = api_client.get(url + f"?option_id={crisis['intervention'].pk}").json()
+
+    for body in (by_slug, by_id):
+        assert [s["positions"][0]["id"] for s in body["series"]] == [other.pk]
+    assert api_client.get(url + "?option=no-such-option").status_code == 400
+
+
+def grow(crisis, stakeholders: int, options: int):
+    """Add stakeholders with a position on every option (new and existing), and influences."""
+    topic = crisis["topic"]
+    new_options = factories.PolicyOptionFactory.create_batch(options, topic=topic)
+    all_options = [crisis["deal"], crisis["intervention"], *new_options]
+    for stakeholder in factories.StakeholderFactory.create_batch(stakeholders):
+        factories.InfluenceFactory(stakeholder=stakeholder, topic=topic)
+        for option in all_options:
+            factories.PositionFactory(stakeholder=stakeholder, option=option, as_of=APRIL_29)
+    factories.EventFactory.create_batch(stakeholders, topic=topic)
+
+
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [
+        # topic, its sources and options (the viewset's prefetches); options, positions,
+        # stakeholders
+        ("stance-matrix/?as_of=2019-05-01", 6),
+        # topic (+2 prefetches); options, positions, influences, pivotal stakeholders
+        ("forecast/?as_of=2019-05-01", 7),
+        # topic (+2); events and their 5 prefetches; positions and their disputes
+        ("timeline/?limit=500", 11),
+    ],
+)
+def test_topic_analysis_runs_a_fixed_number_of_queries(
+    api_client, crisis, django_assert_max_num_queries, path, queries
+):
+    # At most: a prefetch is skipped when there is nothing to prefetch for.
+    url = f"/api/v1/topics/{crisis['topic'].pk}/{path}"
+    with django_assert_max_num_queries(queries):
+        assert api_client.get(url).status_code == 200
+    grow(crisis, stakeholders=15, options=6)
+    with django_assert_max_num_queries(queries):
+        assert api_client.get(url).status_code == 200
+
+
+def test_option_forecast_and_history_run_a_fixed_number_of_queries(
+    api_client, crisis, django_assert_max_num_queries
+):
+    forecast_url = f"/api/v1/options/{crisis['deal'].pk}/forecast/"
+    history_url = f"/api/v1/stakeholders/{crisis['minister'].pk}/positions/history/"
+    # option with topic, proposer, venue (+4 prefetches); positions, influences, pivotal
+    forecast_queries = 8
+    # stakeholder (+3 prefetches); positions and their disputes
+    history_queries = 6
+    for _ in range(2):
+        with django_assert_max_num_queries(forecast_queries):
+            assert api_client.get(forecast_url).status_code == 200
+        with django_assert_max_num_queries(history_queries):
+            assert api_client.get(history_url).status_code == 200
+        grow(crisis, stakeholders=10, options=5)
+        for option in factories.PolicyOptionFactory.create_batch(5, topic=crisis["topic"]):
+            factories.PositionFactory(stakeholder=crisis["minister"], option=option)
