@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev test lint format check-migrations pytest schema superuser token clean
+.PHONY: run install install-dev chromium test lint format check-migrations pytest schema superuser token clean
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -37,7 +37,18 @@ run: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: install, then lint, migrations check and the whole test suite (schema check included)
-test: install-dev lint check-migrations pytest
+test: install-dev chromium lint check-migrations pytest
+
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	      || echo "WARNING: could not install chromium: the browser tests will be skipped."; \
+	  else \
+	    echo "WARNING: chromium is missing (apt-get install chromium): the browser tests will be skipped."; \
+	  fi; \
+	fi
 
 lint: install-dev
 	$(BIN)/ruff check .
