@@ -1,0 +1,362 @@
+"""
+The editors' admin. Every model is here, with search, filters and autocomplete widgets, so that an
+editor never scrolls a select of thousands of stakeholders.
+
+Two rules shape it:
+- Validation is the models' own (`full_clean()`), so the admin refuses what the API refuses, with
+  the same message.
+- A delete that would lose evidence is refused: foreign keys are `PROTECT`, and `ReferenceGuard`
+  adds the many-to-many links (which Django would otherwise cut silently) to the list of
+  protected objects that the delete page shows instead of deleting.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.db.models import URLField
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
+
+from options import models
+
+RECORD_FIELDSET = ("Record", {"fields": ("created", "updated"), "classes": ("collapse",)})
+
+
+def describe_for_admin(obj) -> str:
+    """`Position: <link to its change page>`, as Django lists protected objects."""
+    opts = obj._meta
+    try:
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
+    except NoReverseMatch:
+        return f"{capfirst(opts.verbose_name)}: {obj}"
+    return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)
+
+
+class ReferenceGuard:
+    """Refuses deletes of objects that others still refer to through a many-to-many field."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = list(protected)
+        for obj in objs:
+            protected.extend(
+                describe_for_admin(referrer) for referrer in models.many_to_many_referrers(obj)
+            )
+        return deleted, model_count, perms_needed, protected
+
+
+class EditorAdmin(ReferenceGuard, admin.ModelAdmin):
+    """The common base: timestamps shown read-only, deletes guarded."""
+
+    readonly_fields = ("created", "updated")
+    list_per_page = 50
+    # Django 6 makes https the default scheme of a URL typed without one; so do we, now.
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
+
+
+class GuardedTabularInline(ReferenceGuard, admin.TabularInline):
+    extra = 0
+    show_change_link = True
+
+
+# Inlines ----------------------------------------------------------------------------------------
+
+
+class AffiliationInline(GuardedTabularInline):
+    model = models.Affiliation
+    fk_name = "subject"
+    fields = ("kind", "object", "role", "start_date", "end_date", "source", "quote")
+    autocomplete_fields = ("object", "source")
+    verbose_name_plural = "affiliations (this stakeholder is the subject)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("object", "source")
+
+
+class PositionListInline(GuardedTabularInline):
+    """The positions already recorded, read-only and linked: a stakeholder may have hundreds,
+    and an editable row costs a query per autocomplete widget. Edit one on its own page."""
+
+    model = models.Position
+    fields = ("as_of", "stakeholder", "option", "stance", "basis", "source", "retracted")
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "positions"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("stakeholder", "option__topic", "source")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PositionAddInline(GuardedTabularInline):
+    """Blank rows for recording new positions from the stakeholder's or the option's page."""
+
+    model = models.Position
+    fields = (
+        "stakeholder",
+        "option",
+        "stance",
+        "basis",
+        "reported_by",
+        "as_of",
+        "as_of_precision",
+        "salience",
+        "source",
+        "quote",
+    )
+    autocomplete_fields = ("stakeholder", "option", "reported_by", "source")
+    extra = 1
+    show_change_link = False
+    verbose_name_plural = "add positions"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_view_permission(self, request, obj=None):
+        # Shown only to those who may add: it lists nothing, it is a form for new rows.
+        return self.has_add_permission(request, obj)
+
+
+class StakeholderPositionListInline(PositionListInline):
+    fk_name = "stakeholder"
+    fields = tuple(name for name in PositionListInline.fields if name != "stakeholder")
+    readonly_fields = fields
+
+
+class StakeholderPositionAddInline(PositionAddInline):
+    fk_name = "stakeholder"
+    fields = tuple(name for name in PositionAddInline.fields if name != "stakeholder")
+
+
+class OptionPositionListInline(PositionListInline):
+    fk_name = "option"
+    fields = tuple(name for name in PositionListInline.fields if name != "option")
+    readonly_fields = fields
+
+
+class OptionPositionAddInline(PositionAddInline):
+    fk_name = "option"
+    fields = tuple(name for name in PositionAddInline.fields if name != "option")
+
+
+class SanctionMeasureInline(GuardedTabularInline):
+    model = models.SanctionMeasure
+    fields = (
+        "measure_type",
+        "imposing_authority",
+        "target",
+        "legal_basis",
+        "effective_date",
+        "end_date",
+        "source",
+    )
+    autocomplete_fields = ("imposing_authority", "target", "source")
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("imposing_authority", "target", "source")
+        )
+
+
+class PolicyOptionInline(GuardedTabularInline):
+    model = models.PolicyOption
+    fields = ("title", "slug", "kind", "status", "start_date", "end_date")
+    prepopulated_fields = {"slug": ("title",)}
+    verbose_name_plural = "policy options"
+
+
+class PositionDisputeInline(GuardedTabularInline):
+    model = models.PositionDispute
+    fields = ("disputed_by", "date", "source", "quote")
+    autocomplete_fields = ("disputed_by", "source")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("disputed_by", "source")
+
+
+class EventParticipantInline(GuardedTabularInline):
+    model = models.EventParticipant
+    fields = ("stakeholder", "role")
+    autocomplete_fields = ("stakeholder",)
+    show_change_link = False
+    verbose_name_plural = "participants"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("stakeholder")
+
+
+# Model admins -----------------------------------------------------------------------------------
+
+
+@admin.register(models.Source)
+class SourceAdmin(EditorAdmin):
+    list_display = ("title", "kind", "publisher", "published", "cited_in")
+    list_filter = ("kind", "published_precision")
+    list_select_related = ("cited_in",)
+    search_fields = ("title", "slug", "publisher", "author", "url")
+    autocomplete_fields = ("cited_in",)
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "published"
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "kind", "publisher", "author", "url")}),
+        ("Date", {"fields": ("published", "published_precision")}),
+        ("Provenance", {"fields": ("cited_in", "notes")}),
+        RECORD_FIELDSET,
+    )
+
+
+@admin.register(models.Topic)
+class TopicAdmin(EditorAdmin):
+    list_display = ("title", "slug", "country", "page_link")
+    list_filter = ("country",)
+    search_fields = ("title", "slug", "question", "description")
+    autocomplete_fields = ("sources",)
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = (PolicyOptionInline,)
+
+    @admin.display(description="page")
+    def page_link(self, topic):
+        return format_html('<a href="{}">stance matrix</a>', topic.get_absolute_url())
+
+
+@admin.register(models.Stakeholder)
+class StakeholderAdmin(EditorAdmin):
+    list_display = ("name", "kind", "country", "wikidata_id", "updated")
+    list_filter = ("kind", "country")
+    search_fields = ("name", "slug", "aliases", "description", "wikidata_id", "opensanctions_id")
+    autocomplete_fields = ("sources",)
+    prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "country", "aliases", "description")}),
+        ("Identifiers", {"fields": ("wikidata_id", "opensanctions_id")}),
+        ("Evidence", {"fields": ("sources",)}),
+        RECORD_FIELDSET,
+    )
+    inlines = (AffiliationInline, StakeholderPositionListInline, StakeholderPositionAddInline)
+
+
+@admin.register(models.Affiliation)
+class AffiliationAdmin(EditorAdmin):
+    list_display = ("subject", "kind", "object", "role", "start_date", "end_date")
+    list_filter = ("kind",)
+    list_select_related = ("subject", "object")
+    search_fields = ("subject__name", "object__name", "role")
+    autocomplete_fields = ("subject", "object", "source")
+    date_hierarchy = "start_date"
+    fieldsets = (
+        (None, {"fields": ("subject", "kind", "object", "role")}),
+        ("Dates", {"fields": ("start_date", "end_date")}),
+        ("Evidence", {"fields": ("source", "quote", "notes")}),
+        RECORD_FIELDSET,
+    )
+
+
+@admin.register(models.PolicyOption)
+class PolicyOptionAdmin(EditorAdmin):
+    list_display = ("title", "topic", "kind", "status", "proposer", "start_date")
+    list_filter = ("topic", "kind", "status")
+    list_select_related = ("topic", "proposer")
+    search_fields = ("title", "slug", "description", "topic__title")
+    autocomplete_fields = ("topic", "proposer", "actors", "targets", "venue", "sources")
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "start_date"
+    fieldsets = (
+        (None, {"fields": ("topic", "title", "slug", "kind", "status", "description")}),
+        ("Who", {"fields": ("proposer", "actors", "targets", "venue")}),
+        ("Dates", {"fields": ("start_date", "end_date")}),
+        ("Evidence", {"fields": ("sources",)}),
+        RECORD_FIELDSET,
+    )
+    inlines = (SanctionMeasureInline, OptionPositionListInline, OptionPositionAddInline)
+
+
+@admin.register(models.SanctionMeasure)
+class SanctionMeasureAdmin(EditorAdmin):
+    list_display = ("measure_type", "option", "target", "imposing_authority", "effective_date")
+    list_filter = ("measure_type", "option__topic")
+    list_select_related = ("option", "target", "imposing_authority")
+    search_fields = ("option__title", "target__name", "legal_basis", "programme_code")
+    autocomplete_fields = ("option", "imposing_authority", "target", "source")
+    date_hierarchy = "effective_date"
+    fieldsets = (
+        (None, {"fields": ("option", "measure_type", "imposing_authority", "target")}),
+        ("Legal", {"fields": ("legal_basis", "programme_code", "description")}),
+        ("Dates", {"fields": ("threatened_date", "listed_date", "effective_date", "end_date")}),
+        ("Evidence", {"fields": ("source", "quote")}),
+        RECORD_FIELDSET,
+    )
+
+
+@admin.register(models.Position)
+class PositionAdmin(EditorAdmin):
+    list_display = ("stakeholder", "option", "stance_display", "basis", "as_of", "source")
+    list_filter = ("basis", "confidence", "retracted", "option__topic", "option__kind")
+    list_select_related = ("stakeholder", "option", "source")
+    search_fields = ("stakeholder__name", "option__title", "quote", "summary")
+    autocomplete_fields = ("stakeholder", "option", "reported_by", "source")
+    date_hierarchy = "as_of"
+    fieldsets = (
+        (None, {"fields": ("stakeholder", "option", "stance", "basis", "reported_by")}),
+        ("Date", {"fields": ("as_of", "as_of_precision")}),
+        ("Weight", {"fields": ("salience", "confidence", "retracted")}),
+        ("Evidence", {"fields": ("source", "quote", "summary", "notes")}),
+        RECORD_FIELDSET,
+    )
+    inlines = (PositionDisputeInline,)
+
+    @admin.display(description="stance", ordering="stance")
+    def stance_display(self, position):
+        return f"{position.stance:+d} {position.stance_label}"
+
+
+@admin.register(models.PositionDispute)
+class PositionDisputeAdmin(EditorAdmin):
+    list_display = ("position", "disputed_by", "date", "source")
+    list_select_related = ("position__stakeholder", "position__option", "disputed_by", "source")
+    search_fields = ("position__stakeholder__name", "disputed_by__name", "quote")
+    autocomplete_fields = ("position", "disputed_by", "source")
+    date_hierarchy = "date"
+
+
+@admin.register(models.Event)
+class EventAdmin(EditorAdmin):
+    list_display = ("title", "topic", "date", "certainty", "location")
+    list_filter = ("topic", "certainty")
+    list_select_related = ("topic",)
+    search_fields = ("title", "slug", "description", "location")
+    autocomplete_fields = ("topic", "options", "sources", "claimed_by", "denied_by")
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "date"
+    fieldsets = (
+        (None, {"fields": ("topic", "title", "slug", "description", "location")}),
+        ("Date", {"fields": ("date", "date_precision")}),
+        ("Certainty", {"fields": ("certainty", "claimed_by", "denied_by")}),
+        ("Related", {"fields": ("options", "sources")}),
+        RECORD_FIELDSET,
+    )
+    inlines = (EventParticipantInline,)
+
+
+@admin.register(models.EventParticipant)
+class EventParticipantAdmin(ReferenceGuard, admin.ModelAdmin):
+    list_display = ("stakeholder", "event", "role")
+    list_select_related = ("stakeholder", "event")
+    search_fields = ("stakeholder__name", "event__title", "role")
+    autocomplete_fields = ("event", "stakeholder")
+
+
+@admin.register(models.Influence)
+class InfluenceAdmin(EditorAdmin):
+    list_display = ("stakeholder", "topic", "capability", "as_of", "source")
+    list_filter = ("topic",)
+    list_select_related = ("stakeholder", "topic", "source")
+    search_fields = ("stakeholder__name", "rationale")
+    autocomplete_fields = ("stakeholder", "topic", "source")
+    date_hierarchy = "as_of"

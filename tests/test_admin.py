@@ -1,0 +1,351 @@
+"""The admin as editors use it: every page renders, fast, and refuses what the API refuses."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from options import models
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FACTORIES = {
+    models.Source: factories.SourceFactory,
+    models.Topic: factories.TopicFactory,
+    models.Stakeholder: factories.StakeholderFactory,
+    models.Affiliation: factories.AffiliationFactory,
+    models.PolicyOption: factories.PolicyOptionFactory,
+    models.SanctionMeasure: factories.SanctionMeasureFactory,
+    models.Position: factories.PositionFactory,
+    models.PositionDispute: factories.PositionDisputeFactory,
+    models.Event: factories.EventFactory,
+    models.EventParticipant: factories.EventParticipantFactory,
+    models.Influence: factories.InfluenceFactory,
+}
+MODELS = list(FACTORIES)
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:options_{model._meta.model_name}_{view}", args=args)
+
+
+def management_form(prefix: str, total: int = 0, initial: int = 0) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_every_model_is_registered():
+    registered = {model for model in admin.site._registry if model._meta.app_label == "options"}
+    assert registered == set(MODELS)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.model_name)
+def test_changelist_add_and_change_pages_render(admin_client, model):
+    obj = FACTORIES[model]()
+
+    changelist = admin_client.get(admin_url(model, "changelist"))
+    assert changelist.status_code == 200
+    assert str(obj) in changelist.content.decode()
+
+    assert admin_client.get(admin_url(model, "add")).status_code == 200
+
+    change = admin_client.get(admin_url(model, "change", obj.pk))
+    assert change.status_code == 200
+    assert change.context["original"] == obj
+
+    searched = admin_client.get(admin_url(model, "changelist"), {"q": "no such thing anywhere"})
+    assert searched.status_code == 200
+    assert searched.context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.model_name)
+def test_changelist_queries_do_not_grow_with_rows(
+    admin_client, model, django_assert_max_num_queries
+):
+    FACTORIES[model]()
+    with CaptureQueriesContext(connection) as one_row:
+        assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+
+    FACTORIES[model].create_batch(29)
+    # Same count for 30 rows as for one: list_select_related joins every column's relation.
+    with django_assert_max_num_queries(len(one_row)):
+        response = admin_client.get(admin_url(model, "changelist"))
+    assert response.context["cl"].result_count == 30
+
+
+@pytest.mark.parametrize(
+    ("model", "fk_name"),
+    [(models.Stakeholder, "stakeholder"), (models.PolicyOption, "option")],
+)
+def test_position_inlines_do_not_grow_with_positions(
+    admin_client, model, fk_name, django_assert_max_num_queries
+):
+    parent = FACTORIES[model]()
+    factories.PositionFactory(**{fk_name: parent})
+    with CaptureQueriesContext(connection) as one_position:
+        assert admin_client.get(admin_url(model, "change", parent.pk)).status_code == 200
+
+    factories.PositionFactory.create_batch(29, **{fk_name: parent})
+    # The positions inline is read-only: its rows are one joined query, whatever their number.
+    with django_assert_max_num_queries(len(one_position)):
+        response = admin_client.get(admin_url(model, "change", parent.pk))
+    assert response.content.decode().count("/admin/options/position/") >= 30
+
+
+def test_topic_changelist_links_the_topic_page(admin_client):
+    factories.TopicFactory(slug="crisis")
+    html = admin_client.get(admin_url(models.Topic, "changelist")).content.decode()
+    assert 'href="/topics/crisis/"' in html
+
+
+@pytest.fixture
+def position_form():
+    """What an editor fills in on the position add page."""
+    option = factories.PolicyOptionFactory()
+    return {
+        "stakeholder": factories.StakeholderFactory().pk,
+        "option": option.pk,
+        "stance": "1",
+        "basis": "stated",
+        "as_of": "2019-04-30",
+        "as_of_precision": "day",
+        "confidence": "medium",
+        "source": factories.SourceFactory().pk,
+        "quote": "",
+        **management_form("disputes"),
+    }
+
+
+def test_admin_creates_a_position(admin_client, position_form):
+    response = admin_client.post(admin_url(models.Position, "add"), position_form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    position = models.Position.objects.get()
+    assert (position.stance, position.basis, position.as_of) == (
+        1,
+        "stated",
+        datetime.date(2019, 4, 30),
+    )
+
+
+def test_admin_refuses_a_stance_out_of_range_with_the_api_message(
+    admin_client, editor_client, position_form
+):
+    response = admin_client.post(admin_url(models.Position, "add"), {**position_form, "stance": 5})
+
+    assert response.status_code == 200
+    message = "Ensure this value is less than or equal to 2."
+    assert response.context["adminform"].form.errors["stance"] == [message]
+    assert not models.Position.objects.exists()
+
+    api = editor_client.post("/api/v1/positions/", {**position_form, "stance": 5}, format="json")
+    assert api.status_code == 400
+    assert api.json()["errors"]["stance"] == [message]
+
+
+def test_admin_refuses_a_duplicate_position_with_the_api_message(
+    admin_client, editor_client, position_form
+):
+    assert admin_client.post(admin_url(models.Position, "add"), position_form).status_code == 302
+
+    response = admin_client.post(admin_url(models.Position, "add"), position_form)
+
+    message = (
+        "This source already gives this stakeholder's position on this option, "
+        "on this basis and date."
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [message]
+    api = editor_client.post("/api/v1/positions/", position_form, format="json")
+    assert api.status_code == 400
+    assert api.json()["errors"]["non_field_errors"] == [message]
+    assert models.Position.objects.count() == 1
+
+
+def test_admin_refuses_an_affiliation_ending_before_it_starts(admin_client, editor_client):
+    data = {
+        "subject": factories.StakeholderFactory().pk,
+        "kind": "member_of",
+        "object": factories.StakeholderFactory().pk,
+        "start_date": "2019-05-01",
+        "end_date": "2019-04-01",
+    }
+
+    response = admin_client.post(admin_url(models.Affiliation, "add"), data)
+
+    message = "The end date cannot be before the start date."
+    assert response.context["adminform"].form.errors["end_date"] == [message]
+    api = editor_client.post("/api/v1/affiliations/", data, format="json")
+    assert api.json()["errors"]["end_date"] == [message]
+    assert not models.Affiliation.objects.exists()
+
+
+def test_admin_refuses_sanction_measures_on_an_option_that_is_not_sanctions(admin_client):
+    option = factories.PolicyOptionFactory(kind="negotiation")
+    data = {"option": option.pk, "measure_type": "asset_freeze"}
+
+    response = admin_client.post(admin_url(models.SanctionMeasure, "add"), data)
+
+    assert response.context["adminform"].form.errors["option"] == [
+        "Sanction measures belong to an option of the kind sanctions."
+    ]
+
+
+def test_deleting_a_stakeholder_with_positions_is_refused(admin_client):
+    position = factories.PositionFactory()
+    stakeholder = position.stakeholder
+    url = admin_url(models.Stakeholder, "delete", stakeholder.pk)
+
+    page = admin_client.get(url)
+    assert "protected related objects" in page.content.decode()
+    assert f"/admin/options/position/{position.pk}/change/" in page.content.decode()
+
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 200  # the refusal page again, not a redirect
+    assert models.Stakeholder.objects.filter(pk=stakeholder.pk).exists()
+
+
+def test_deleting_a_source_referenced_many_to_many_is_refused(admin_client):
+    source = factories.SourceFactory()
+    topic = factories.TopicFactory()
+    topic.sources.add(source)
+    url = admin_url(models.Source, "delete", source.pk)
+
+    page = admin_client.get(url).content.decode()
+    assert "protected related objects" in page
+    assert f"/admin/options/topic/{topic.pk}/change/" in page
+
+    admin_client.post(url, {"post": "yes"})
+    assert topic.sources.filter(pk=source.pk).exists()
+
+
+def test_bulk_delete_of_referenced_sources_is_refused(admin_client):
+    cited, free = factories.SourceFactory.create_batch(2)
+    factories.TopicFactory().sources.add(cited)
+
+    response = admin_client.post(
+        admin_url(models.Source, "changelist"),
+        {"action": "delete_selected", "_selected_action": [cited.pk, free.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 200
+    assert "protected related objects" in response.content.decode()
+    assert models.Source.objects.count() == 2
+
+
+def test_deleting_an_unreferenced_stakeholder_works(admin_client):
+    stakeholder = factories.StakeholderFactory()
+    response = admin_client.post(
+        admin_url(models.Stakeholder, "delete", stakeholder.pk), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not models.Stakeholder.objects.exists()
+
+
+def test_stakeholder_page_adds_affiliations_and_positions_inline(admin_client):
+    stakeholder = factories.StakeholderFactory(name="Padrino", slug="padrino")
+    army = factories.StakeholderFactory(name="Army", kind="armed_forces")
+    option = factories.PolicyOptionFactory()
+    source = factories.SourceFactory()
+    data = {
+        "name": "Padrino",
+        "slug": "padrino",
+        "kind": "person",
+        "country": "VE",
+        "aliases": '["Padrino López"]',
+        **management_form("affiliations", total=1),
+        "affiliations-0-kind": "holds_post_in",
+        "affiliations-0-object": army.pk,
+        "affiliations-0-role": "Defence Minister",
+        **management_form("positions", total=0),
+        **management_form("positions-2", total=1),
+        "positions-2-0-option": option.pk,
+        "positions-2-0-stance": "-2",
+        "positions-2-0-basis": "stated",
+        "positions-2-0-as_of": "2019-04-30",
+        "positions-2-0-as_of_precision": "day",
+        "positions-2-0-source": source.pk,
+    }
+
+    response = admin_client.post(admin_url(models.Stakeholder, "change", stakeholder.pk), data)
+
+    assert response.status_code == 302, _all_errors(response)
+    assert stakeholder.affiliations.get().role == "Defence Minister"
+    assert stakeholder.positions.get().stance == -2
+
+
+def _all_errors(response):
+    context = response.context
+    return context["adminform"].form.errors, [
+        formset.formset.errors for formset in context["inline_admin_formsets"]
+    ]
+
+
+def test_event_page_records_participants_and_a_denied_claim(admin_client):
+    topic = factories.TopicFactory()
+    bolton, russia, maduro = factories.StakeholderFactory.create_batch(3)
+    data = {
+        "topic": topic.pk,
+        "title": "Aeroplane ready to leave",
+        "slug": "aeroplane",
+        "date": "2019-04-30",
+        "date_precision": "day",
+        "certainty": "denied",
+        "claimed_by": [bolton.pk],
+        "denied_by": [russia.pk],
+        **management_form("participations", total=1),
+        "participations-0-stakeholder": maduro.pk,
+        "participations-0-role": "was to leave",
+    }
+
+    response = admin_client.post(admin_url(models.Event, "add"), data)
+
+    assert response.status_code == 302, _all_errors(response)
+    event = models.Event.objects.get()
+    assert list(event.claimed_by.all()) == [bolton]
+    assert list(event.denied_by.all()) == [russia]
+    assert event.participations.get().stakeholder == maduro
+
+
+def test_autocomplete_finds_stakeholders_by_name(admin_client):
+    factories.StakeholderFactory(name="Vladimir Padrino López")
+    factories.StakeholderFactory(name="Juan Guaidó")
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "options",
+            "model_name": "position",
+            "field_name": "stakeholder",
+            "term": "pad",
+        },
+    )
+    assert [result["text"] for result in response.json()["results"]] == ["Vladimir Padrino López"]
+
+
+@pytest.fixture
+def staff_editor(django_user_model):
+    user = django_user_model.objects.create_user("ed", password="pw-editor-1", is_staff=True)
+    user.groups.add(Group.objects.get(name="editors"))
+    return user
+
+
+def test_an_editor_can_record_a_position(client, staff_editor, position_form):
+    client.force_login(staff_editor)
+    assert client.get(admin_url(models.Position, "changelist")).status_code == 200
+    response = client.post(admin_url(models.Position, "add"), position_form)
+    assert response.status_code == 302
+    assert models.Position.objects.count() == 1
+
+
+def test_staff_without_permissions_cannot_edit(client, staff):
+    client.force_login(staff)
+    assert client.get(admin_url(models.Position, "changelist")).status_code == 403
+    assert client.get(admin_url(models.Position, "add")).status_code == 403
