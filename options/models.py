@@ -8,6 +8,7 @@ same data with the same message (both call `full_clean()`).
 """
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -77,6 +78,14 @@ def refuse_delete_if_referenced(instance: models.Model) -> None:
             "refer to it.",
             set(referrers),
         )
+
+
+class UnicodeJSONEncoder(DjangoJSONEncoder):
+    """Stores "López" as it is, not as "L\\u00f3pez": so that searching text in JSON finds it
+    (SQLite keeps JSON as text; PostgreSQL's jsonb is unaffected)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "ensure_ascii": False})
 
 
 class TimeStampedModel(models.Model):
@@ -195,7 +204,10 @@ class Stakeholder(TimeStampedModel):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     country = CountryField(blank=True, help_text="ISO 3166-1 alpha-2 code; blocs have none.")
     aliases = models.JSONField(
-        default=list, blank=True, help_text="Other names the stakeholder goes by, as a list."
+        default=list,
+        encoder=UnicodeJSONEncoder,
+        blank=True,
+        help_text="Other names the stakeholder goes by, as a list.",
     )
     description = models.TextField(blank=True)
     wikidata_id = models.CharField(

@@ -17,8 +17,16 @@ def by_id(field_name: str, model, help_text: str | None = None):
     )
 
 
+class SlugsFilter(filters.ModelMultipleChoiceFilter):
+    """Related objects named by slug. django-filter would filter `<relation>=<slug>`, which the
+    database reads as an id; the form has already found the objects, so filter by them."""
+
+    def get_filter_predicate(self, v):
+        return {self.field_name: v}
+
+
 def by_slug(field_name: str, model, help_text: str | None = None):
-    return filters.ModelMultipleChoiceFilter(
+    return SlugsFilter(
         field_name=field_name,
         queryset=model.objects.all(),
         to_field_name="slug",

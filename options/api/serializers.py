@@ -445,6 +445,14 @@ class EventSerializer(ModelSerializer):
         extra_kwargs = {"url": {"view_name": "api:event-detail"}}
 
     def validate_participants(self, participations):
+        # On PATCH, DRF lets nested items omit required fields; but the list replaces the whole
+        # one, so every item must be complete. The errors are per item, as DRF gives them.
+        required = serializers.Field.default_error_messages["required"]
+        missing = [
+            {} if "stakeholder" in item else {"stakeholder": [required]} for item in participations
+        ]
+        if any(missing):
+            raise serializers.ValidationError(missing)
         stakeholders = [participation["stakeholder"] for participation in participations]
         if len(set(stakeholders)) != len(stakeholders):
             raise serializers.ValidationError("A stakeholder can take part only once.")

@@ -1,0 +1,208 @@
+"""Who may do what: roles × actions, the public-read switch, and real token authentication."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from options import models
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/topics/"
+
+UNAUTHENTICATED = {
+    "type": "about:blank",
+    "title": "Unauthorized",
+    "status": 401,
+    "detail": "Authentication credentials were not provided.",
+    "code": "not_authenticated",
+}
+FORBIDDEN = {
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
+    "detail": "You do not have permission to perform this action.",
+    "code": "permission_denied",
+}
+
+
+@pytest.fixture
+def client_for(request):
+    """`client_for(role)`: an API client acting as a user in that role ("anonymous": nobody)."""
+
+    def make(role: str) -> APIClient:
+        client = APIClient()
+        if role != "anonymous":
+            client.force_authenticate(request.getfixturevalue(role))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def topic():
+    return factories.TopicFactory(slug="crisis", title="Crisis")
+
+
+def read(client, topic):
+    listed = client.get(URL)
+    detail = client.get(f"{URL}{topic.pk}/")
+    assert listed.status_code == detail.status_code
+    return listed
+
+
+def create(client, topic):
+    return client.post(URL, {"slug": "new", "title": "New", "question": "What now?"})
+
+
+def update(client, topic):
+    return client.patch(f"{URL}{topic.pk}/", {"title": "Renamed"})
+
+
+def replace(client, topic):
+    return client.put(f"{URL}{topic.pk}/", {"slug": "crisis", "title": "Renamed", "question": "Q"})
+
+
+def delete(client, topic):
+    return client.delete(f"{URL}{topic.pk}/")
+
+
+ACTIONS = {"read": read, "create": create, "update": update, "replace": replace, "delete": delete}
+
+# role → expected status per action
+TABLE = {
+    "anonymous": {"read": 200, "create": 401, "update": 401, "replace": 401, "delete": 401},
+    "user": {"read": 200, "create": 403, "update": 403, "replace": 403, "delete": 403},
+    "staff": {"read": 200, "create": 403, "update": 403, "replace": 403, "delete": 403},
+    "editor": {"read": 200, "create": 201, "update": 200, "replace": 200, "delete": 204},
+    "superuser": {"read": 200, "create": 201, "update": 200, "replace": 200, "delete": 204},
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "status"),
+    [(role, action, status) for role, row in TABLE.items() for action, status in row.items()],
+)
+def test_roles_and_actions(client_for, topic, role, action, status):
+    response = ACTIONS[action](client_for(role), topic)
+
+    assert response.status_code == status
+    if status == 401:
+        assert response.json() == UNAUTHENTICATED
+        assert response["WWW-Authenticate"] == "Token"
+    elif status == 403:
+        assert response.json() == FORBIDDEN
+    # The data changed exactly when the write was allowed.
+    topic_exists = models.Topic.objects.filter(pk=topic.pk).exists()
+    assert topic_exists == (action != "delete" or status != 204)
+    if action in ("update", "replace") and topic_exists:
+        topic.refresh_from_db()
+        assert (topic.title == "Renamed") == (status == 200)
+    assert models.Topic.objects.filter(slug="new").exists() == (status == 201)
+
+
+@pytest.mark.parametrize(
+    "collection",
+    [
+        "topics",
+        "stakeholders",
+        "affiliations",
+        "options",
+        "sanction-measures",
+        "sources",
+        "positions",
+        "events",
+        "influences",
+    ],
+)
+def test_every_collection_refuses_writes_without_the_permission(
+    api_client, user_client, collection
+):
+    url = f"/api/v1/{collection}/"
+
+    assert api_client.get(url).status_code == 200
+    assert api_client.post(url, {}).status_code == 401
+    assert user_client.post(url, {}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("anonymous", 401), ("user", 200), ("staff", 200), ("editor", 200), ("superuser", 200)],
+)
+def test_reading_needs_a_login_when_public_read_is_off(client_for, topic, settings, role, status):
+    # The permission classes read the setting on every request, so overriding it works.
+    settings.POLICYTRACKER_PUBLIC_READ = False
+    client = client_for(role)
+
+    listed = client.get(URL)
+    detail = client.get(f"{URL}{topic.pk}/")
+    analysis = client.get(f"{URL}{topic.pk}/stance-matrix/")
+    health = client.get("/api/v1/health/")
+
+    assert [r.status_code for r in (listed, detail, analysis, health)] == [status] * 4
+    if status == 401:
+        assert listed.json() == UNAUTHENTICATED
+        assert health.json() == UNAUTHENTICATED
+
+
+def test_a_token_from_create_api_token_authenticates_writes(editor):
+    out = io.StringIO()
+    call_command("create_api_token", "editor", stdout=out)
+    key = out.getvalue().strip()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    response = client.post(URL, {"slug": "by-token", "title": "By token", "question": "Q?"})
+
+    assert response.status_code == 201, response.json()
+    assert models.Topic.objects.filter(slug="by-token").exists()
+    assert len(key) == 40
+
+
+def test_a_token_does_not_grant_what_the_user_lacks(user):
+    out = io.StringIO()
+    call_command("create_api_token", "reader", stdout=out)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
+
+    assert client.get(URL).status_code == 200
+    assert client.post(URL, {"slug": "s", "title": "T", "question": "Q"}).json() == FORBIDDEN
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_bad_token_is_refused_even_for_reading(api_client, topic, method):
+    api_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+
+    response = getattr(api_client, method)(URL)
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "Invalid token.",
+        "code": "authentication_failed",
+    }
+
+
+def test_a_session_login_may_write(editor):
+    client = APIClient()
+    assert client.login(username="editor", password="editor-password-1")
+
+    response = client.post(URL, {"slug": "by-session", "title": "By session", "question": "Q?"})
+
+    assert response.status_code == 201
+
+
+def test_a_session_write_needs_the_csrf_token(editor):
+    client = APIClient(enforce_csrf_checks=True)
+    client.login(username="editor", password="editor-password-1")
+
+    response = client.post(URL, {"slug": "no-csrf", "title": "T", "question": "Q"})
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert "CSRF" in response.json()["detail"]

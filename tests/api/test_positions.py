@@ -1,0 +1,358 @@
+"""/api/v1/positions/: list, detail, writes, deletes, filters, search and ordering."""
+
+import datetime
+
+import pytest
+
+from options import models
+from tests import factories
+from tests.api.conftest import brief_of, brief_stakeholder, without_timestamps
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/positions/"
+
+
+@pytest.fixture
+def data():
+    crisis = factories.TopicFactory(slug="crisis", title="Crisis")
+    elsewhere = factories.TopicFactory(slug="elsewhere", title="Elsewhere")
+    padrino = factories.StakeholderFactory(slug="padrino", name="Padrino", kind="person")
+    usa = factories.StakeholderFactory(slug="usa", name="United States", kind="state")
+    reuters = factories.StakeholderFactory(slug="reuters", name="Reuters", kind="media")
+    deal = factories.PolicyOptionFactory(
+        topic=crisis, slug="deal", title="Transition deal", kind="transition_deal"
+    )
+    embargo = factories.PolicyOptionFactory(
+        topic=elsewhere, slug="embargo", title="Embargo", kind="sanctions"
+    )
+    tv = factories.SourceFactory(slug="tv", title="TV address")
+    wire = factories.SourceFactory(slug="wire", title="Wire story")
+    denounced = factories.PositionFactory(
+        stakeholder=padrino,
+        option=deal,
+        stance=-2,
+        basis="stated",
+        as_of=datetime.date(2019, 4, 30),
+        salience=90,
+        confidence="high",
+        source=tv,
+        quote="We reject the coup.",
+    )
+    expected = factories.PositionFactory(
+        stakeholder=padrino,
+        option=deal,
+        stance=1,
+        basis="reported",
+        reported_by=reuters,
+        as_of=datetime.date(2019, 4, 29),
+        as_of_precision="month",
+        salience=None,
+        confidence="low",
+        source=wire,
+        summary="Said to have agreed privately.",
+    )
+    backing = factories.PositionFactory(
+        stakeholder=usa,
+        option=embargo,
+        stance=2,
+        basis="stated",
+        as_of=datetime.date(2019, 1, 28),
+        salience=60,
+        source=tv,
+        notes="Treasury briefing",
+        retracted=True,
+    )
+    return {
+        "crisis": crisis,
+        "elsewhere": elsewhere,
+        "padrino": padrino,
+        "usa": usa,
+        "reuters": reuters,
+        "deal": deal,
+        "embargo": embargo,
+        "tv": tv,
+        "wire": wire,
+        "denounced": denounced,
+        "expected": expected,
+        "backing": backing,
+    }
+
+
+def test_list_is_paginated_newest_first(data, assert_paginates):
+    assert_paginates(URL, [data["denounced"].pk, data["expected"].pk, data["backing"].pk])
+
+
+def test_retrieve_shows_relations_in_brief_and_the_disputes(api_client, data):
+    position = data["expected"]
+    dispute = factories.PositionDisputeFactory(
+        position=position,
+        disputed_by=data["padrino"],
+        date=datetime.date(2019, 5, 2),
+        source=data["tv"],
+        quote="Fake news.",
+    )
+
+    response = api_client.get(f"{URL}{position.pk}/")
+
+    assert response.status_code == 200
+    body = without_timestamps(response.json())
+    padrino = {
+        "id": data["padrino"].pk,
+        "url": f"http://testserver/api/v1/stakeholders/{data['padrino'].pk}/",
+        "slug": "padrino",
+        "display": "Padrino",
+        "kind": "person",
+    }
+    tv = {
+        "id": data["tv"].pk,
+        "url": f"http://testserver/api/v1/sources/{data['tv'].pk}/",
+        "slug": "tv",
+        "display": "TV address",
+    }
+    assert body == {
+        "id": position.pk,
+        "url": f"http://testserver/api/v1/positions/{position.pk}/",
+        "stakeholder": padrino,
+        "option": {
+            "id": data["deal"].pk,
+            "url": f"http://testserver/api/v1/options/{data['deal'].pk}/",
+            "slug": "deal",
+            "display": "Transition deal",
+        },
+        "topic": {
+            "id": data["crisis"].pk,
+            "url": f"http://testserver/api/v1/topics/{data['crisis'].pk}/",
+            "slug": "crisis",
+            "display": "Crisis",
+        },
+        "stance": 1,
+        "stance_label": "Support",
+        "basis": "reported",
+        "reported_by": brief_stakeholder(data["reuters"]),
+        "as_of": "2019-04-29",
+        "as_of_precision": "month",
+        "salience": None,
+        "confidence": "low",
+        "source": brief_of(data["wire"], "sources"),
+        "quote": "",
+        "summary": "Said to have agreed privately.",
+        "notes": "",
+        "retracted": False,
+        "disputes": [
+            {
+                "id": dispute.pk,
+                "disputed_by": padrino,
+                "date": "2019-05-02",
+                "source": tv,
+                "quote": "Fake news.",
+                "notes": "",
+            }
+        ],
+    }
+
+
+def test_create_takes_ids_and_answers_brief_objects(editor_client, data):
+    response = editor_client.post(
+        URL,
+        {
+            "stakeholder": data["usa"].pk,
+            "option": data["deal"].pk,
+            "stance": 2,
+            "basis": "stated",
+            "as_of": "2019-04-30",
+            "salience": 80,
+            "source": data["wire"].pk,
+            "quote": "All options are on the table.",
+        },
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    created = models.Position.objects.get(pk=body["id"])
+    assert (created.stakeholder, created.option, created.stance, created.salience) == (
+        data["usa"],
+        data["deal"],
+        2,
+        80,
+    )
+    assert body["stakeholder"] == brief_stakeholder(data["usa"])
+    assert body["option"] == brief_of(data["deal"], "options")
+    assert body["topic"] == brief_of(data["crisis"], "topics")
+    assert body["source"] == brief_of(data["wire"], "sources")
+    assert body["stance_label"] == "Strongly support"
+    assert (body["confidence"], body["as_of_precision"], body["retracted"]) == (
+        "medium",
+        "day",
+        False,
+    )
+    assert body["disputes"] == []
+
+
+def test_create_refuses_a_reporter_on_a_stated_position(editor_client, data):
+    response = editor_client.post(
+        URL,
+        {
+            "stakeholder": data["usa"].pk,
+            "option": data["deal"].pk,
+            "stance": 0,
+            "basis": "stated",
+            "reported_by": data["reuters"].pk,
+            "as_of": "2019-04-30",
+            "source": data["wire"].pk,
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "reported_by": ["Only a reported position names who reported it."]
+    }
+
+
+def test_full_update(editor_client, data):
+    position = data["expected"]
+
+    response = editor_client.put(
+        f"{URL}{position.pk}/",
+        {
+            "stakeholder": data["padrino"].pk,
+            "option": data["deal"].pk,
+            "stance": 0,
+            "basis": "expected",
+            "reported_by": None,
+            "as_of": "2019-04-28",
+            "salience": 40,
+            "confidence": "medium",
+            "source": data["tv"].pk,
+        },
+    )
+
+    assert response.status_code == 200, response.json()
+    position.refresh_from_db()
+    assert (position.stance, position.basis, position.reported_by, position.as_of) == (
+        0,
+        "expected",
+        None,
+        datetime.date(2019, 4, 28),
+    )
+    assert (position.salience, position.source) == (40, data["tv"])
+    assert response.json()["stance_label"] == "Neutral or undecided"
+    assert response.json()["reported_by"] is None
+
+
+def test_partial_update(editor_client, data):
+    position = data["denounced"]
+
+    response = editor_client.patch(f"{URL}{position.pk}/", {"retracted": True, "stance": -1})
+
+    assert response.status_code == 200
+    assert (response.json()["retracted"], response.json()["stance"]) == (True, -1)
+    assert response.json()["stance_label"] == "Oppose"
+    assert response.json()["quote"] == "We reject the coup."
+    position.refresh_from_db()
+    assert (position.retracted, position.stance) == (True, -1)
+
+
+def test_partial_update_does_not_clash_with_itself(editor_client, data):
+    # The unique rule (stakeholder, option, basis, as_of, source) leaves the position out.
+    position = data["denounced"]
+
+    response = editor_client.patch(f"{URL}{position.pk}/", {"as_of": "2019-04-30"})
+
+    assert response.status_code == 200
+
+
+def test_delete(editor_client, data):
+    response = editor_client.delete(f"{URL}{data['backing'].pk}/")
+
+    assert response.status_code == 204
+    assert not models.Position.objects.filter(pk=data["backing"].pk).exists()
+
+
+def test_delete_of_a_disputed_position_is_a_conflict(editor_client, data):
+    dispute = factories.PositionDisputeFactory(position=data["denounced"])
+
+    response = editor_client.delete(f"{URL}{data['denounced'].pk}/")
+
+    assert response.status_code == 409
+    assert response.json()["referrers"] == [
+        {"type": "positiondispute", "id": dispute.pk, "display": str(dispute)}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("stakeholder_id={padrino.pk}", ["denounced", "expected"]),
+        (
+            "stakeholder_id={padrino.pk}&stakeholder_id={usa.pk}",
+            ["denounced", "expected", "backing"],
+        ),
+        ("stakeholder=usa", ["backing"]),
+        ("stakeholder_kind=state", ["backing"]),
+        ("option_id={deal.pk}", ["denounced", "expected"]),
+        ("option=embargo", ["backing"]),
+        ("option_kind=sanctions", ["backing"]),
+        ("option_kind=sanctions&option_kind=transition_deal", ["denounced", "expected", "backing"]),
+        ("topic_id={elsewhere.pk}", ["backing"]),
+        ("topic=crisis", ["denounced", "expected"]),
+        ("basis=reported", ["expected"]),
+        ("basis=stated&basis=expected", ["denounced", "backing"]),
+        ("stance=-2", ["denounced"]),
+        ("stance=1&stance=2", ["expected", "backing"]),
+        ("stance_min=1", ["expected", "backing"]),
+        ("stance_max=1", ["denounced", "expected"]),
+        ("salience_min=60", ["denounced", "backing"]),  # inclusive; no salience: left out
+        ("salience_max=60", ["backing"]),
+        ("confidence=high", ["denounced"]),
+        ("confidence=low&confidence=medium", ["expected", "backing"]),
+        ("reported_by_id={reuters.pk}", ["expected"]),
+        ("reported_by=reuters", ["expected"]),
+        ("source_id={tv.pk}", ["denounced", "backing"]),
+        ("source=wire", ["expected"]),
+        ("as_of_after=2019-04-29", ["denounced", "expected"]),  # inclusive
+        ("as_of_before=2019-04-29", ["expected", "backing"]),
+        ("as_of_after=2019-02-01&as_of_before=2019-04-29", ["expected"]),
+        ("retracted=true", ["backing"]),
+        ("retracted=false", ["denounced", "expected"]),
+    ],
+)
+def test_filters(data, filtered_ids, query, expected):
+    got, want = filtered_ids(URL, query, data, expected)
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("padrino", ["denounced", "expected"]),  # stakeholder's name
+        ("embargo", ["backing"]),  # option's title
+        ("reject the coup", ["denounced"]),  # quote
+        ("privately", ["expected"]),  # summary
+        ("treasury", ["backing"]),  # notes
+        ("nothing", []),
+    ],
+)
+def test_search(data, filtered_ids, search, expected):
+    got, want = filtered_ids(URL, f"search={search}", data, expected)
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("as_of", ["backing", "expected", "denounced"]),
+        ("-as_of", ["denounced", "expected", "backing"]),
+        ("stance", ["denounced", "expected", "backing"]),
+        ("-stance", ["backing", "expected", "denounced"]),
+        # SQLite puts nulls first ascending, last descending.
+        ("salience", ["expected", "backing", "denounced"]),
+        ("-salience", ["denounced", "backing", "expected"]),
+        ("stakeholder__name,as_of", ["expected", "denounced", "backing"]),
+        ("-stakeholder__name,-as_of", ["backing", "denounced", "expected"]),
+        ("option__title,stance", ["backing", "denounced", "expected"]),
+        ("-option__title,-stance", ["expected", "denounced", "backing"]),
+    ],
+)
+def test_ordering(data, get_ids, ordering, expected):
+    assert get_ids(f"{URL}?ordering={ordering}") == [data[key].pk for key in expected]

@@ -1,0 +1,259 @@
+"""/api/v1/sources/: list, detail, writes, deletes, filters, search and ordering."""
+
+import datetime
+
+import pytest
+
+from options import models
+from tests import factories
+from tests.api.conftest import brief_of, without_timestamps
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/sources/"
+
+
+@pytest.fixture
+def data():
+    reuters = factories.SourceFactory(
+        slug="reuters-defection",
+        title="Defection talks",
+        kind="news_report",
+        publisher="Reuters",
+        author="A. Reporter",
+        url="https://example.org/reuters/defection",
+        published=datetime.date(2019, 4, 30),
+        notes="Cites unnamed officials.",
+    )
+    statement = factories.SourceFactory(
+        slug="fanb-statement",
+        title="Armed forces statement",
+        kind="official_statement",
+        publisher="Ministry of Defence",
+        published=datetime.date(2019, 5, 1),
+    )
+    retelling = factories.SourceFactory(
+        slug="blog-retelling",
+        title="A blog retells it",
+        kind="analysis",
+        publisher="Reuters Blogs",
+        published=datetime.date(2019, 3, 1),
+        published_precision="month",
+        cited_in=reuters,
+    )
+    return {"reuters": reuters, "statement": statement, "retelling": retelling}
+
+
+def test_list_is_paginated_newest_first(data, assert_paginates):
+    assert_paginates(URL, [data["statement"].pk, data["reuters"].pk, data["retelling"].pk])
+
+
+def test_list_pages_hold_50_by_default_and_500_at_most(api_client):
+    models.Source.objects.bulk_create(
+        models.Source(slug=f"bulk-{n}", title=f"Bulk {n:03}", kind="report") for n in range(501)
+    )
+
+    default = api_client.get(URL).json()
+    largest = api_client.get(f"{URL}?limit=1000").json()
+
+    assert default["count"] == 501
+    assert len(default["results"]) == 50
+    assert default["next"] == "http://testserver/api/v1/sources/?limit=50&offset=50"
+    assert len(largest["results"]) == 500
+    assert largest["next"] == "http://testserver/api/v1/sources/?limit=500&offset=500"
+
+
+def test_retrieve_names_the_web_address_web_url(api_client, data):
+    retelling = data["retelling"]
+
+    response = api_client.get(f"{URL}{retelling.pk}/")
+
+    assert response.status_code == 200
+    body = without_timestamps(response.json())
+    assert body == {
+        "id": retelling.pk,
+        "url": f"http://testserver/api/v1/sources/{retelling.pk}/",
+        "slug": "blog-retelling",
+        "title": "A blog retells it",
+        "kind": "analysis",
+        "publisher": "Reuters Blogs",
+        "author": "",
+        "web_url": "",
+        "published": "2019-03-01",
+        "published_precision": "month",
+        "cited_in": {
+            "id": data["reuters"].pk,
+            "url": f"http://testserver/api/v1/sources/{data['reuters'].pk}/",
+            "slug": "reuters-defection",
+            "display": "Defection talks",
+        },
+        "notes": "",
+    }
+    assert api_client.get(f"{URL}{data['reuters'].pk}/").json()["web_url"] == (
+        "https://example.org/reuters/defection"
+    )
+
+
+def test_create(editor_client, data):
+    response = editor_client.post(
+        URL,
+        {
+            "slug": "interview",
+            "title": "An interview",
+            "kind": "interview",
+            "web_url": "https://example.org/interview",
+            "published": "2019-05-02",
+            "cited_in": data["statement"].pk,
+        },
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    created = models.Source.objects.get(slug="interview")
+    assert created.url == "https://example.org/interview"
+    assert created.cited_in == data["statement"]
+    assert body["url"] == f"http://testserver/api/v1/sources/{created.pk}/"
+    assert body["web_url"] == "https://example.org/interview"
+    assert body["cited_in"] == brief_of(data["statement"], "sources")
+    assert body["published_precision"] == "day"
+
+
+def test_create_refuses_a_bad_web_address(editor_client):
+    response = editor_client.post(
+        URL, {"slug": "s", "title": "S", "kind": "report", "web_url": "not a url"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"web_url": ["Enter a valid URL."]}
+
+
+def test_full_update(editor_client, data):
+    statement = data["statement"]
+
+    response = editor_client.put(
+        f"{URL}{statement.pk}/",
+        {
+            "slug": "fanb-communique",
+            "title": "Armed forces communiqué",
+            "kind": "official_statement",
+            "publisher": "FANB",
+            "web_url": "https://example.org/fanb",
+            "published": "2019-05-02",
+            "cited_in": None,
+        },
+    )
+
+    assert response.status_code == 200, response.json()
+    statement.refresh_from_db()
+    assert (statement.slug, statement.title, statement.publisher, statement.url) == (
+        "fanb-communique",
+        "Armed forces communiqué",
+        "FANB",
+        "https://example.org/fanb",
+    )
+    assert statement.published == datetime.date(2019, 5, 2)
+
+
+def test_partial_update(editor_client, data):
+    retelling = data["retelling"]
+
+    response = editor_client.patch(f"{URL}{retelling.pk}/", {"cited_in": None})
+
+    assert response.status_code == 200
+    assert response.json()["cited_in"] is None
+    assert response.json()["title"] == "A blog retells it"
+    retelling.refresh_from_db()
+    assert retelling.cited_in is None
+
+
+def test_delete(editor_client, data):
+    response = editor_client.delete(f"{URL}{data['statement'].pk}/")
+
+    assert response.status_code == 204
+    assert not models.Source.objects.filter(pk=data["statement"].pk).exists()
+
+
+def test_delete_of_a_source_cited_by_a_position_is_a_conflict(editor_client, data):
+    position = factories.PositionFactory(source=data["statement"])
+
+    response = editor_client.delete(f"{URL}{data['statement'].pk}/")
+
+    assert response.status_code == 409
+    assert response.json()["referrers"] == [
+        {"type": "position", "id": position.pk, "display": str(position)}
+    ]
+
+
+def test_delete_of_a_source_listed_by_a_topic_is_a_conflict(editor_client, data):
+    topic = factories.TopicFactory(title="Crisis")
+    topic.sources.add(data["statement"])
+
+    response = editor_client.delete(f"{URL}{data['statement'].pk}/")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["detail"] == (
+        "This record cannot be deleted: other records still refer to it. "
+        "Delete or change them first."
+    )
+    assert body["referrers"] == [{"type": "topic", "id": topic.pk, "display": "Crisis"}]
+    assert topic.sources.filter(pk=data["statement"].pk).exists()
+
+
+def test_delete_of_a_source_through_which_another_is_known_is_a_conflict(editor_client, data):
+    response = editor_client.delete(f"{URL}{data['reuters'].pk}/")
+
+    assert response.status_code == 409
+    assert response.json()["referrers"] == [
+        {"type": "source", "id": data["retelling"].pk, "display": "A blog retells it"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("slug=fanb-statement", ["statement"]),
+        ("kind=analysis", ["retelling"]),
+        ("kind=analysis&kind=news_report", ["retelling", "reuters"]),
+        ("publisher=reuters", ["reuters", "retelling"]),  # part of it, any case
+        ("published_after=2019-04-30", ["reuters", "statement"]),  # inclusive
+        ("published_before=2019-04-30", ["reuters", "retelling"]),
+        ("published_after=2019-04-01&published_before=2019-04-30", ["reuters"]),
+        ("cited_in_id={reuters.pk}", ["retelling"]),
+        ("cited_in=reuters-defection", ["retelling"]),
+    ],
+)
+def test_filters(data, filtered_ids, query, expected):
+    got, want = filtered_ids(URL, query, data, expected)
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("defection", ["reuters"]),  # title and slug
+        ("ministry", ["statement"]),  # publisher
+        ("a. reporter", ["reuters"]),  # author
+        ("unnamed", ["reuters"]),  # notes
+        ("blog-retell", ["retelling"]),  # slug
+        ("nothing", []),
+    ],
+)
+def test_search(data, filtered_ids, search, expected):
+    got, want = filtered_ids(URL, f"search={search}", data, expected)
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("published", ["retelling", "reuters", "statement"]),
+        ("-published", ["statement", "reuters", "retelling"]),
+        ("title", ["retelling", "statement", "reuters"]),
+        ("-title", ["reuters", "statement", "retelling"]),
+        ("publisher", ["statement", "reuters", "retelling"]),
+        ("-publisher", ["retelling", "reuters", "statement"]),
+    ],
+)
+def test_ordering(data, get_ids, ordering, expected):
+    assert get_ids(f"{URL}?ordering={ordering}") == [data[key].pk for key in expected]
