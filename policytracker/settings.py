@@ -87,9 +87,9 @@ TEMPLATES = [
 # PostgreSQL through psycopg 3.
 
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    # An empty DATABASE_URL counts as unset.
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
@@ -142,7 +142,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "options.api.filters.NullsLastOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "options.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "options.api.errors.problem_exception_handler",

@@ -5,6 +5,8 @@ and match any of the values. Date ranges are `<field>_after` and `<field>_before
 """
 
 import django_filters as filters
+from django.db.models import F
+from rest_framework.filters import OrderingFilter
 
 from options import models
 
@@ -210,3 +212,21 @@ class InfluenceFilterSet(filters.FilterSet):
     class Meta:
         model = models.Influence
         fields = []
+
+
+class NullsLastOrderingFilter(OrderingFilter):
+    """`?ordering=`, with unknown values (a missing date or salience) last in both directions,
+    on every database: SQLite and PostgreSQL disagree about where nulls go."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        return queryset.order_by(
+            *(
+                F(term[1:]).desc(nulls_last=True)
+                if term.startswith("-")
+                else F(term).asc(nulls_last=True)
+                for term in ordering
+            )
+        )

@@ -273,14 +273,14 @@ def test_search(data, filtered_ids, search, expected):
 @pytest.mark.parametrize(
     ("ordering", "expected"),
     [
-        # SQLite puts nulls first ascending, last descending.
-        ("threatened_date", ["freeze", "travel_ban", "oil_ban"]),
+        # Unknown dates come last both ways.
+        ("threatened_date", ["travel_ban", "oil_ban", "freeze"]),
         ("-threatened_date", ["oil_ban", "travel_ban", "freeze"]),
         ("listed_date,effective_date", ["freeze", "travel_ban", "oil_ban"]),
         ("-listed_date,-effective_date", ["oil_ban", "travel_ban", "freeze"]),
         ("effective_date", ["freeze", "travel_ban", "oil_ban"]),
         ("-effective_date", ["oil_ban", "travel_ban", "freeze"]),
-        ("end_date", ["oil_ban", "travel_ban", "freeze"]),
+        ("end_date", ["travel_ban", "freeze", "oil_ban"]),
         ("-end_date", ["freeze", "travel_ban", "oil_ban"]),
     ],
 )
