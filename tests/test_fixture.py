@@ -370,3 +370,24 @@ def test_stance_matrix_shows_padrino_turn_against_the_deal(seed):
     after = padrino_on_the_deal(seed, "2019-05-01")
     assert (after["stance"], after["basis"], after["divergent"]) == (-2, "stated", True)
     assert after["stances"] == {"stated": -2, "expected": 1}
+
+
+def test_intervention_forecast_on_1_may_matches_the_hand_calculation(seed):
+    """The worked example of docs/analysis.md: Pentagon −2 (weight 50 × 50), Pompeo +1
+    (50 × 50), Bolton +2 (50 × 80); every capability and two saliences defaulted."""
+    intervention = option("us-military-intervention")
+
+    body = APIClient().get(f"/api/v1/options/{intervention.pk}/forecast/?as_of=2019-05-01").json()
+
+    assert (body["counted"], body["total_weight"]) == (3, 9000)
+    assert (body["defaulted"], body["defaulted_capability"], body["defaulted_salience"]) == (
+        3,
+        3,
+        2,
+    )
+    assert body["weighted_mean"] == pytest.approx((2500 * -2 + 2500 * 1 + 4000 * 2) / 9000)
+    assert body["weighted_median"] == 1
+    assert body["support_share"] == pytest.approx(6500 / 9000)
+    assert body["oppose_share"] == pytest.approx(2500 / 9000)
+    assert body["neutral_share"] == 0
+    assert sorted(s["slug"] for s in body["pivotal"]) == ["john-bolton", "mike-pompeo", "pentagon"]

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 import policytracker
 from options import models, services
-from options.api import filters, serializers
+from options.api import examples, filters, serializers
 from options.api.pagination import LimitOffsetPagination
 from options.api.permissions import PublicRead
 
@@ -50,6 +50,7 @@ class TopicViewSet(viewsets.ModelViewSet):
         summary="Where everyone stood, as of a date",
         parameters=[serializers.StanceMatrixQuerySerializer],
         responses=serializers.StanceMatrixSerializer,
+        examples=[examples.STANCE_MATRIX.openapi()],
     )
     @action(detail=True, url_path="stance-matrix", **analysis)
     def stance_matrix(self, request, pk=None):
@@ -79,6 +80,7 @@ class TopicViewSet(viewsets.ModelViewSet):
         summary="Forecast every option of the topic",
         parameters=[serializers.AnalysisQuerySerializer],
         responses=serializers.TopicForecastSerializer,
+        examples=[examples.TOPIC_FORECAST.openapi()],
     )
     @action(detail=True, url_path="forecast", **analysis)
     def forecast(self, request, pk=None):
@@ -99,6 +101,7 @@ class TopicViewSet(viewsets.ModelViewSet):
         summary="The topic's events and positions in date order",
         parameters=[serializers.TimelineQuerySerializer],
         responses=serializers.TimelineEntrySerializer(many=True),
+        examples=[examples.TIMELINE_EVENT.openapi(), examples.TIMELINE_POSITION.openapi()],
     )
     @action(
         detail=True,
@@ -155,6 +158,7 @@ class StakeholderViewSet(viewsets.ModelViewSet):
         summary="A stakeholder's positions over time",
         parameters=[serializers.HistoryQuerySerializer],
         responses=serializers.PositionHistorySerializer,
+        examples=[examples.POSITION_HISTORY.openapi()],
     )
     @action(detail=True, url_path="positions/history", url_name="position-history", **analysis)
     def position_history(self, request, pk=None):
@@ -209,6 +213,7 @@ class PolicyOptionViewSet(viewsets.ModelViewSet):
         summary="Forecast the option's support",
         parameters=[serializers.AnalysisQuerySerializer],
         responses=serializers.ForecastSerializer,
+        examples=[examples.OPTION_FORECAST.openapi()],
     )
     @action(detail=True, url_path="forecast", **analysis)
     def forecast(self, request, pk=None):
