@@ -12,7 +12,8 @@ Two rules shape it:
 
 from django.contrib import admin
 from django.contrib.admin.utils import quote
-from django.db.models import URLField
+from django.db.models import JSONField, TextField, URLField
+from django.forms import Textarea
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -57,6 +58,8 @@ class EditorAdmin(ReferenceGuard, admin.ModelAdmin):
 class GuardedTabularInline(ReferenceGuard, admin.TabularInline):
     extra = 0
     show_change_link = True
+    # Rows stay one line high: quotes in inlines are short.
+    formfield_overrides = {TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 40})}}
 
 
 # Inlines ----------------------------------------------------------------------------------------
@@ -233,6 +236,13 @@ class StakeholderAdmin(EditorAdmin):
     search_fields = ("name", "slug", "aliases", "description", "wikidata_id", "opensanctions_id")
     autocomplete_fields = ("sources",)
     prepopulated_fields = {"slug": ("name",)}
+    formfield_overrides = {
+        **EditorAdmin.formfield_overrides,
+        JSONField: {
+            "widget": Textarea(attrs={"rows": 2, "cols": 60}),
+            "help_text": 'Other names, as a JSON list: ["Padrino López", "General Padrino"].',
+        },
+    }
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "country", "aliases", "description")}),
         ("Identifiers", {"fields": ("wikidata_id", "opensanctions_id")}),
@@ -276,6 +286,11 @@ class PolicyOptionAdmin(EditorAdmin):
     )
     inlines = (SanctionMeasureInline, OptionPositionListInline, OptionPositionAddInline)
 
+    def get_inlines(self, request, obj):
+        if obj and obj.kind != models.PolicyOption.Kind.SANCTIONS:
+            return [inline for inline in self.inlines if inline is not SanctionMeasureInline]
+        return self.inlines
+
 
 @admin.register(models.SanctionMeasure)
 class SanctionMeasureAdmin(EditorAdmin):
@@ -296,7 +311,7 @@ class SanctionMeasureAdmin(EditorAdmin):
 
 @admin.register(models.Position)
 class PositionAdmin(EditorAdmin):
-    list_display = ("stakeholder", "option", "stance_display", "basis", "as_of", "source")
+    list_display = ("stakeholder", "option", "stance_display", "basis_code", "as_of", "source")
     list_filter = ("basis", "confidence", "retracted", "option__topic", "option__kind")
     list_select_related = ("stakeholder", "option", "source")
     search_fields = ("stakeholder__name", "option__title", "quote", "summary")
@@ -314,6 +329,10 @@ class PositionAdmin(EditorAdmin):
     @admin.display(description="stance", ordering="stance")
     def stance_display(self, position):
         return f"{position.stance:+d} {position.stance_label}"
+
+    @admin.display(description="basis", ordering="basis")
+    def basis_code(self, position):
+        return position.basis  # "stated": the labels explain too much for a column
 
 
 @admin.register(models.PositionDispute)

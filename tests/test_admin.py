@@ -349,3 +349,15 @@ def test_staff_without_permissions_cannot_edit(client, staff):
     client.force_login(staff)
     assert client.get(admin_url(models.Position, "changelist")).status_code == 403
     assert client.get(admin_url(models.Position, "add")).status_code == 403
+
+
+def test_only_a_sanctions_option_shows_sanction_measures(admin_client):
+    sanctions = factories.PolicyOptionFactory(kind="sanctions")
+    negotiation = factories.PolicyOptionFactory(kind="negotiation")
+
+    def inline_prefixes(option):
+        response = admin_client.get(admin_url(models.PolicyOption, "change", option.pk))
+        return [inline.formset.prefix for inline in response.context["inline_admin_formsets"]]
+
+    assert "measures" in inline_prefixes(sanctions)
+    assert "measures" not in inline_prefixes(negotiation)
