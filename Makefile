@@ -33,6 +33,7 @@ run: install
 	@echo "  Redoc        http://$(HOST):$(PORT)/api/redoc/"
 	@echo "  Schema       http://$(HOST):$(PORT)/api/schema/"
 	@echo "  Admin        http://$(HOST):$(PORT)/admin/   (make superuser first)"
+	@echo "  Seed topic   http://$(HOST):$(PORT)/topics/venezuela-2019/?as_of=2019-05-01"
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
