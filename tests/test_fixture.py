@@ -30,7 +30,10 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "venezuela-2019.json"
-ARTICLE = Path(settings.BASE_DIR).parent / "shared" / "seed" / "article.txt"
+# The article the seed is built from, kept beside the fixture so that the quotes can always be
+# checked; the workplace's copy, where there is one, must be the same text.
+ARTICLE = Path(settings.BASE_DIR) / "fixtures" / "venezuela-2019.article.txt"
+SHARED_ARTICLE = Path(settings.BASE_DIR).parent / "shared" / "seed" / "article.txt"
 TOPIC = "venezuela-2019"
 SEED_SOURCE = "seed-article"
 
@@ -105,9 +108,13 @@ def seed():
 
 @pytest.fixture
 def article() -> str:
-    if not ARTICLE.is_file():
-        pytest.skip(f"The seed article is not at {ARTICLE}: cannot check the quotes against it.")
     return ARTICLE.read_text(encoding="utf-8")
+
+
+def test_the_article_is_the_workplace_copy(article):
+    if not SHARED_ARTICLE.is_file():
+        pytest.skip(f"No workplace copy at {SHARED_ARTICLE} to compare with.")
+    assert article == SHARED_ARTICLE.read_text(encoding="utf-8")
 
 
 def option(slug) -> PolicyOption:
