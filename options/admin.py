@@ -2,23 +2,32 @@
 The editors' admin. Every model is here, with search, filters and autocomplete widgets, so that an
 editor never scrolls a select of thousands of stakeholders.
 
-Two rules shape it:
+Three rules shape it:
 - Validation is the models' own (`full_clean()`), so the admin refuses what the API refuses, with
   the same message.
 - A delete that would lose evidence is refused: foreign keys are `PROTECT`, and `ReferenceGuard`
   adds the many-to-many links (which Django would otherwise cut silently) to the list of
   protected objects that the delete page shows instead of deleting.
+- Every change is in the audit trail: each page's "History" lists the object's changes (who,
+  when, which request, what changed) and opens any past version, which saving restores
+  (`HistoryAdmin`), through the same form and validation as an edit.
 """
 
 from django.contrib import admin
 from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied
+from django.db import router, transaction
 from django.db.models import JSONField, TextField, URLField
 from django.forms import Textarea
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import HistoricalRecords, to_historic
+from simple_history.utils import get_m2m_reverse_field_name
 
 from options import models
+from options.audit import one_record_per_object
 
 RECORD_FIELDSET = ("Record", {"fields": ("created", "updated"), "classes": ("collapse",)})
 
@@ -46,7 +55,56 @@ class ReferenceGuard:
         return deleted, model_count, perms_needed, protected
 
 
-class EditorAdmin(ReferenceGuard, admin.ModelAdmin):
+def historical_links(record) -> dict[str, list[int]]:
+    """The many-to-many links a historical record kept, by field name: the ids linked then."""
+    links = {}
+    for field in record._history_m2m_fields:
+        m2m_history_model = HistoricalRecords.m2m_models[field]
+        target = m2m_history_model._meta.get_field(get_m2m_reverse_field_name(field)).attname
+        links[field.name] = list(
+            m2m_history_model.objects.filter(history=record).values_list(target, flat=True)
+        )
+    return links
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's history pages, with:
+
+    - one historical record per object and save (the object, then its many-to-many fields and
+      inlines, would otherwise record one each);
+    - a revert that restores the many-to-many links of the past version too (simple-history
+      shows the current ones), and that only those who may change the object can save: the
+      version is shown in the change form and saved through it, validation included;
+    - the request id of each change listed.
+    """
+
+    history_list_display = ["request_id"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with transaction.atomic(using=router.db_for_write(self.model)), one_record_per_object():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and self.revert_disabled(request):
+            raise PermissionDenied
+        with transaction.atomic(using=router.db_for_write(self.model)), one_record_per_object():
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        record = to_historic(obj) if obj is not None else None
+        links = historical_links(record) if record is not None else {}
+        if not links:
+            return form
+
+        class PastVersionForm(form):
+            def __init__(self, *args, initial=None, **kwargs):
+                super().__init__(*args, initial={**links, **(initial or {})}, **kwargs)
+
+        return PastVersionForm
+
+
+class EditorAdmin(ReferenceGuard, HistoryAdmin):
     """The common base: timestamps shown read-only, deletes guarded."""
 
     readonly_fields = ("created", "updated")
@@ -364,7 +422,7 @@ class EventAdmin(EditorAdmin):
 
 
 @admin.register(models.EventParticipant)
-class EventParticipantAdmin(ReferenceGuard, admin.ModelAdmin):
+class EventParticipantAdmin(ReferenceGuard, HistoryAdmin):
     list_display = ("stakeholder", "event", "role")
     list_select_related = ("stakeholder", "event")
     search_fields = ("stakeholder__name", "event__title", "role")

@@ -17,6 +17,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django_countries.fields import CountryField
 
+from options.audit import AuditTrail
+
 END_BEFORE_START_MESSAGE = "The end date cannot be before the start date."
 
 
@@ -146,6 +148,7 @@ class Source(TimeStampedModel):
     notes = models.TextField(blank=True)
 
     objects = SlugManager()
+    history = AuditTrail()
 
     class Meta:
         ordering = ["-published", "title"]
@@ -169,6 +172,7 @@ class Topic(TimeStampedModel):
     sources = models.ManyToManyField(Source, blank=True, related_name="topics")
 
     objects = SlugManager()
+    history = AuditTrail(m2m_fields=["sources"])
 
     class Meta:
         ordering = ["title"]
@@ -220,6 +224,7 @@ class Stakeholder(TimeStampedModel):
     sources = models.ManyToManyField(Source, blank=True, related_name="stakeholders")
 
     objects = SlugManager()
+    history = AuditTrail(m2m_fields=["sources"])
 
     class Meta:
         ordering = ["name"]
@@ -263,6 +268,8 @@ class Affiliation(TimeStampedModel):
     )
     quote = models.TextField(blank=True)
     notes = models.TextField(blank=True)
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["subject__name", "kind", "object__name"]
@@ -347,6 +354,7 @@ class PolicyOption(TimeStampedModel):
     sources = models.ManyToManyField(Source, blank=True, related_name="options")
 
     objects = TopicScopedSlugManager()
+    history = AuditTrail(m2m_fields=["actors", "targets", "sources"])
 
     class Meta:
         ordering = ["topic__title", "title"]
@@ -411,6 +419,8 @@ class SanctionMeasure(TimeStampedModel):
         Source, on_delete=models.PROTECT, null=True, blank=True, related_name="sanction_measures"
     )
     quote = models.TextField(blank=True)
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["option__title", "effective_date", "id"]
@@ -506,6 +516,7 @@ class Position(TimeStampedModel):
     )
 
     objects = PositionQuerySet.as_manager()
+    history = AuditTrail()
 
     class Meta:
         ordering = ["-as_of", "stakeholder__name", "id"]
@@ -578,6 +589,8 @@ class PositionDispute(TimeStampedModel):
     quote = models.TextField(blank=True)
     notes = models.TextField(blank=True)
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["-date", "id"]
         verbose_name = "position dispute"
@@ -631,6 +644,7 @@ class Event(TimeStampedModel):
     denied_by = models.ManyToManyField(Stakeholder, blank=True, related_name="denied_events")
 
     objects = TopicScopedSlugManager.from_queryset(EventQuerySet)()
+    history = AuditTrail(m2m_fields=["options", "sources", "claimed_by", "denied_by"])
 
     class Meta:
         ordering = ["date", "title"]
@@ -653,11 +667,20 @@ class Event(TimeStampedModel):
     natural_key.dependencies = ["options.topic"]
 
     def set_participants(self, participations: list[dict]) -> None:
-        """Replace who took part with `participations`: dicts of `stakeholder` and `role`."""
-        self.participations.all().delete()
-        EventParticipant.objects.bulk_create(
-            EventParticipant(event=self, **participation) for participation in participations
-        )
+        """Replace who took part with `participations`: dicts of `stakeholder` and `role`.
+
+        Only what differs is written (a role changed, a participant added or gone), so that the
+        audit trail records what really changed."""
+        wanted = {item["stakeholder"].pk: item.get("role", "") for item in participations}
+        for participant in self.participations.all():
+            role = wanted.pop(participant.stakeholder_id, None)
+            if role is None:
+                participant.delete()
+            elif role != participant.role:
+                participant.role = role
+                participant.save(update_fields=["role"])
+        for stakeholder_id, role in wanted.items():
+            EventParticipant.objects.create(event=self, stakeholder_id=stakeholder_id, role=role)
 
 
 class EventParticipant(models.Model):
@@ -668,6 +691,8 @@ class EventParticipant(models.Model):
         Stakeholder, on_delete=models.PROTECT, related_name="participations"
     )
     role = models.CharField(max_length=200, blank=True)
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["event", "id"]
@@ -700,6 +725,8 @@ class Influence(TimeStampedModel):
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, null=True, blank=True, related_name="influences"
     )
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["topic__title", "-capability", "stakeholder__name"]

@@ -5,10 +5,13 @@ One module, driven by environment variables; the defaults are for development, s
 works with none of them set. README.md lists every variable.
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,9 +35,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
 # --- Core ------------------------------------------------------------------------------------
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "django-insecure-development-only-key-do-not-use-in-production"
-)
+# The development key works only with DEBUG on. In production (DJANGO_DEBUG=false) the server
+# refuses to start without a real key rather than sign sessions and passwords' reset links
+# with a key anyone can read here.
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+if not DEBUG and (
+    SECRET_KEY.startswith("django-insecure-") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a long random value (50 characters or more, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`) when DJANGO_DEBUG is "
+        "false: the development key, or a short one, would let anyone forge sessions."
+    )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
@@ -47,19 +60,26 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "simple_history",
     "options",
 ]
 
 MIDDLEWARE = [
+    # First: every response, even one another middleware answers, carries X-Request-ID.
+    "options.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Lets the audit trail record who made a change, and in which request.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -104,6 +124,79 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Security --------------------------------------------------------------------------------
+# With DEBUG off (production), HTTPS only: redirects to HTTPS, HSTS, cookies sent over HTTPS
+# alone. `manage.py check --deploy --fail-level WARNING` passes (tests/test_security.py runs it).
+
+# Behind a proxy that terminates TLS: the header, as the proxy sends it, that says the request
+# came over HTTPS, e.g. "X-Forwarded-Proto: https". Unset, no proxy is trusted. Set it only when
+# the proxy sets (or overwrites) that header on every request, or clients could forge it.
+_proxy_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    _name, _colon, _value = _proxy_ssl_header.partition(":")
+    if not (_colon and _name.strip() and _value.strip()):
+        raise ImproperlyConfigured(
+            'DJANGO_SECURE_PROXY_SSL_HEADER is "Header-Name: value", '
+            'e.g. "X-Forwarded-Proto: https".'
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip())
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer's health check may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/$"]
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Origins (scheme://host) trusted for unsafe requests with a session, e.g. https://example.org.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# The largest request body read into memory; a larger one is answered 413. 1 MiB is a thousand
+# times a large position or event; say so explicitly rather than rely on Django's default.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024))
+
+# Content Security Policy (django-csp), on every page. Every asset comes from this site
+# (whitenoise, drf-spectacular-sidecar), so scripts load only from our files and no inline script
+# runs (Swagger UI's starter script is served as a file: SpectacularSwaggerSplitView). Styles may
+# be inline: the topic page colours cells with style attributes, Swagger UI and Redoc inject
+# <style> elements. Redoc searches in a blob: worker; both docs use data: images and fonts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Cache -----------------------------------------------------------------------------------
+# Shared by every worker (throttling counts requests in it): Redis when REDIS_URL is set
+# (redis://host:6379/0), else this process's memory, which is right for one process only.
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "policytracker",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Internationalisation and static files ---------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
@@ -122,15 +215,52 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Anyone may read the API; turn this off to require an authenticated user for reads too.
 POLICYTRACKER_PUBLIC_READ = env_bool("POLICYTRACKER_PUBLIC_READ", True)
 
+
+def env_rate(name: str, default: str) -> str | None:
+    """A throttle rate such as "300/minute" (per second, minute, hour or day); "off": none."""
+    value = os.environ.get(name, default).strip()
+    return None if value.lower() in {"", "off", "none"} else value
+
+
+# Requests a minute (or hour…) per client address for anonymous clients, per account otherwise.
+POLICYTRACKER_THROTTLE_ANON = env_rate("POLICYTRACKER_THROTTLE_ANON", "300/minute")
+POLICYTRACKER_THROTTLE_USER = env_rate("POLICYTRACKER_THROTTLE_USER", "1200/minute")
+
+# API tokens (django-rest-knox: stored as SHA-512 digests) expire after this many days unless
+# `create_api_token --expires-in` says otherwise; 0: they never expire.
+POLICYTRACKER_TOKEN_TTL_DAYS = int(os.environ.get("POLICYTRACKER_TOKEN_TTL_DAYS", "90"))
+REST_KNOX = {
+    "TOKEN_TTL": (
+        datetime.timedelta(days=POLICYTRACKER_TOKEN_TTL_DAYS)
+        if POLICYTRACKER_TOKEN_TTL_DAYS > 0
+        else None
+    ),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTH_TOKEN_CHARACTER_LENGTH": 64,
+}
+
 # --- REST framework and OpenAPI --------------------------------------------------------------
 
 REST_FRAMEWORK = {
     # Token first, so that an unauthenticated request gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "options.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["options.api.permissions.ModelPermissionsOrPublicRead"],
+    # Counted in the cache above; over the rate, 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "options.api.throttling.AnonRateThrottle",
+        "options.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": POLICYTRACKER_THROTTLE_ANON,
+        "user": POLICYTRACKER_THROTTLE_USER,
+    },
+    # How many proxies in front of the server append to X-Forwarded-For: the client's address
+    # is the one they saw. 0 (the default): the address of the connection, so that a client
+    # cannot escape the anonymous rate by sending X-Forwarded-For itself.
+    "NUM_PROXIES": int(os.environ.get("POLICYTRACKER_NUM_PROXIES", "0")),
     # JSON only: the schema and generated clients see JSON request bodies.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -140,6 +270,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "options.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
+        # First: a list refuses query parameters it does not know (400) before filtering.
+        "options.api.filter_backends.KnownQueryParametersBackend",
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "options.api.filters.NullsLastOrderingFilter",
@@ -156,9 +288,13 @@ SPECTACULAR_SETTINGS = {
         "them has said about each option and when, on what evidence.\n\n"
         "Anyone may read. Writing needs an account with the model permission (the `editors` "
         "group has them all); send `Authorization: Token <key>` (create a key with "
-        "`python manage.py create_api_token USERNAME`). Related objects are returned as brief "
+        "`python manage.py create_api_token USERNAME`; keys expire, 90 days by default, and "
+        "`revoke_api_token` revokes them). Requests are rate-limited per client address, or per "
+        "account when authenticated: over the rate, 429 with `Retry-After`. Related objects are "
+        "returned as brief "
         "objects (`id`, `url`, `display`, and `slug` where there is one) and written as ids. "
-        "Errors are JSON problem details (RFC 9457) with field errors under `errors`."
+        "Errors are JSON problem details (RFC 9457) with field errors under `errors`; a list "
+        "refuses query parameters it does not take (400, code `unknown_parameter`)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

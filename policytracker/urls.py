@@ -1,7 +1,13 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+from options.api import errors
 
 admin.site.site_header = "policytracker"
 admin.site.site_title = "policytracker"
@@ -11,12 +17,22 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("options.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's starter script as a file (?script): no inline script,
+    # so the Content-Security-Policy can forbid them.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path(
         "api/redoc/",
         SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
         name="redoc",
     ),
+    # Last under api/: any other address there is a JSON 404 (see errors.api_not_found).
+    re_path(r"^api(?:/|$)", errors.api_not_found),
     path("api-auth/", include("rest_framework.urls")),
     path("", include("options.urls")),
 ]
+
+# Under /api/ Django's own error answers are problem details too (options/api/errors.py).
+handler400 = "options.api.errors.bad_request"
+handler403 = "options.api.errors.permission_denied"
+handler404 = "options.api.errors.page_not_found"
+handler500 = "options.api.errors.server_error"

@@ -5,6 +5,16 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 
+@pytest.fixture(autouse=True)
+def no_throttling(settings):
+    """The suite sends hundreds of requests a minute from one address: throttling is off, but
+    for the tests that turn it on (tests/api/test_throttling.py)."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None},
+    }
+
+
 @pytest.fixture
 def api_client():
     """An anonymous API client."""

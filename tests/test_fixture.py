@@ -88,7 +88,12 @@ def run(*args) -> str:
 
 
 def options_models():
-    return list(apps.get_app_config("options").get_models())
+    """The app's own models, not the audit trail's historical ones."""
+    return [
+        model
+        for model in apps.get_app_config("options").get_models()
+        if hasattr(model._meta, "simple_history_manager_attribute")
+    ]
 
 
 def db_counts() -> dict[str, int]:

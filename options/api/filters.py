@@ -2,13 +2,51 @@
 Filter sets of the REST API (django-filter), in NetBox's convention: a relation is filtered by id
 with `<name>_id` and by slug with `<name>`; both may be repeated (`?stakeholder=a&stakeholder=b`)
 and match any of the values. Date ranges are `<field>_after` and `<field>_before` (inclusive).
+
+No bad value is ignored: a boolean that is not `true` or `false`, or an `ordering` on a field
+the list cannot be sorted by, is a 400 like any other invalid filter value (and the list refuses
+parameters it does not take: filter_backends.py).
 """
 
+import re
+
 import django_filters as filters
-from django.db.models import F
+from django import forms
+from django.db.models import BooleanField, F
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from options import models
+
+
+class BooleanParameterField(forms.Field):
+    """`true` or `false` (`1` or `0`; any case). django-filter's default ignores other values,
+    which would answer `?retracted=maybe` with the unfiltered list."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Enter true or false."}
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.VALUES[str(value).lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = BooleanParameterField
+
+
+class FilterSet(filters.FilterSet):
+    """The base of the API's filter sets: boolean model fields get the strict boolean filter."""
+
+    FILTER_DEFAULTS = {
+        **filters.FilterSet.FILTER_DEFAULTS,
+        BooleanField: {"filter_class": BooleanFilter},
+    }
 
 
 def by_id(field_name: str, model, help_text: str | None = None):
@@ -43,7 +81,7 @@ def date_range(field_name: str):
     )
 
 
-class TopicFilterSet(filters.FilterSet):
+class TopicFilterSet(FilterSet):
     source_id = by_id("sources", models.Source)
     source = by_slug("sources", models.Source)
 
@@ -52,7 +90,7 @@ class TopicFilterSet(filters.FilterSet):
         fields = ["slug", "country"]
 
 
-class StakeholderFilterSet(filters.FilterSet):
+class StakeholderFilterSet(FilterSet):
     kind = filters.MultipleChoiceFilter(choices=models.Stakeholder.Kind.choices)
     source_id = by_id("sources", models.Source)
     source = by_slug("sources", models.Source)
@@ -72,7 +110,7 @@ class StakeholderFilterSet(filters.FilterSet):
         fields = ["slug", "kind", "country", "wikidata_id", "opensanctions_id"]
 
 
-class AffiliationFilterSet(filters.FilterSet):
+class AffiliationFilterSet(FilterSet):
     kind = filters.MultipleChoiceFilter(choices=models.Affiliation.Kind.choices)
     subject_id = by_id("subject", models.Stakeholder)
     subject = by_slug("subject", models.Stakeholder)
@@ -89,7 +127,7 @@ class AffiliationFilterSet(filters.FilterSet):
         fields = ["kind", "role"]
 
 
-class PolicyOptionFilterSet(filters.FilterSet):
+class PolicyOptionFilterSet(FilterSet):
     kind = filters.MultipleChoiceFilter(choices=models.PolicyOption.Kind.choices)
     status = filters.MultipleChoiceFilter(choices=models.PolicyOption.Status.choices)
     topic_id = by_id("topic", models.Topic)
@@ -110,7 +148,7 @@ class PolicyOptionFilterSet(filters.FilterSet):
         fields = ["slug", "kind", "status"]
 
 
-class SanctionMeasureFilterSet(filters.FilterSet):
+class SanctionMeasureFilterSet(FilterSet):
     measure_type = filters.MultipleChoiceFilter(choices=models.SanctionMeasure.MeasureType.choices)
     option_id = by_id("option", models.PolicyOption)
     option = by_slug("option", models.PolicyOption)
@@ -131,7 +169,7 @@ class SanctionMeasureFilterSet(filters.FilterSet):
         fields = ["measure_type", "programme_code"]
 
 
-class SourceFilterSet(filters.FilterSet):
+class SourceFilterSet(FilterSet):
     kind = filters.MultipleChoiceFilter(choices=models.Source.Kind.choices)
     publisher = filters.CharFilter(lookup_expr="icontains", help_text="Part of the publisher.")
     published = date_range("published")
@@ -143,7 +181,7 @@ class SourceFilterSet(filters.FilterSet):
         fields = ["slug", "kind", "publisher"]
 
 
-class PositionFilterSet(filters.FilterSet):
+class PositionFilterSet(FilterSet):
     stakeholder_id = by_id("stakeholder", models.Stakeholder)
     stakeholder = by_slug("stakeholder", models.Stakeholder)
     stakeholder_kind = filters.MultipleChoiceFilter(
@@ -180,7 +218,7 @@ class PositionFilterSet(filters.FilterSet):
         fields = ["basis", "confidence", "retracted"]
 
 
-class EventFilterSet(filters.FilterSet):
+class EventFilterSet(FilterSet):
     topic_id = by_id("topic", models.Topic)
     topic = by_slug("topic", models.Topic)
     certainty = filters.MultipleChoiceFilter(choices=models.Event.Certainty.choices)
@@ -199,7 +237,7 @@ class EventFilterSet(filters.FilterSet):
         fields = ["slug", "certainty"]
 
 
-class InfluenceFilterSet(filters.FilterSet):
+class InfluenceFilterSet(FilterSet):
     stakeholder_id = by_id("stakeholder", models.Stakeholder)
     stakeholder = by_slug("stakeholder", models.Stakeholder)
     topic_id = by_id("topic", models.Topic)
@@ -216,7 +254,54 @@ class InfluenceFilterSet(filters.FilterSet):
 
 class NullsLastOrderingFilter(OrderingFilter):
     """`?ordering=`, with unknown values (a missing date or salience) last in both directions,
-    on every database: SQLite and PostgreSQL disagree about where nulls go."""
+    on every database: SQLite and PostgreSQL disagree about where nulls go.
+
+    On a list, a term that is not one of the view's `ordering_fields` (with an optional `-`)
+    is a 400 naming the fields, and the schema gives the pattern the value must match. (DRF would
+    drop the term silently and sort some other way.)"""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        invalid = [term for term in fields if term not in valid]
+        if invalid and getattr(view, "action", None) == "list":
+            names = [
+                name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
+            ]
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Cannot sort by {', '.join(map(repr, invalid))}. Sort by one or more "
+                        f"of {', '.join(names)}, comma-separated, each with - before it for "
+                        "descending order."
+                    ]
+                }
+            )
+        return valid
+
+    def get_ordering(self, request, queryset, view):
+        # DRF strips blanks around the terms, which the schema's pattern does not allow: keep
+        # them, so that "as_of, stance" is refused rather than read as "as_of,stance".
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            ordering = self.remove_invalid_fields(queryset, params.split(","), view, request)
+            if ordering:
+                return ordering
+        return self.get_default_ordering(view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "ordering_fields", None)
+        if not isinstance(fields, list | tuple) or not fields:
+            return parameters
+        names = [field if isinstance(field, str) else field[0] for field in fields]
+        term = f"-?(?:{'|'.join(map(re.escape, names))})"
+        for parameter in parameters:
+            parameter["description"] = (
+                f"Sort by these fields, comma-separated, each with `-` before it for descending "
+                f"order: {', '.join(f'`{name}`' for name in names)}."
+            )
+            parameter["schema"] = {"type": "string", "pattern": f"^(?:{term}(?:,{term})*)?$"}
+        return parameters
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)

@@ -5,20 +5,32 @@ responses the server really sends, on every operation.
 
 from django.db import models
 from drf_spectacular import openapi
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.plumbing import ResolvedComponent, build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 
 from options.api.errors import ProblemSerializer
+from options.audit import HISTORY_TYPES
+from options.middleware import REQUEST_ID_HEADER
 
 ERROR_RESPONSES = {
-    "400": "Invalid input: `errors` lists the messages per field (or invalid filter value).",
-    "401": "Not authenticated: send `Authorization: Token <key>` (or a bad token was sent).",
+    "400": (
+        "Invalid input: `errors` lists the messages per field, or per query parameter (an "
+        "invalid filter value, an unknown parameter: code `unknown_parameter`)."
+    ),
+    "401": (
+        "Not authenticated: send `Authorization: Token <key>` (or the token sent is unknown, "
+        "expired or revoked)."
+    ),
     "403": "Authenticated, but without the permission this operation needs.",
     "404": "No such record.",
     "409": "Refused: other records still refer to this one (listed in `referrers`).",
+    "406": "The `Accept` header asks for a format the API does not produce (it answers JSON).",
+    "413": "The body is larger than the server accepts (1 MiB by default).",
     "415": "The body must be JSON (`Content-Type: application/json`).",
+    "429": "Too many requests: wait the number of seconds in `Retry-After`.",
 }
 
 ACTION_SUMMARIES = {
@@ -28,6 +40,7 @@ ACTION_SUMMARIES = {
     "update": "Replace a {name}",
     "partial_update": "Update part of a {name}",
     "destroy": "Delete a {name}",
+    "history": "List the {name}'s changes",
 }
 
 ACTION_DESCRIPTIONS = {
@@ -40,6 +53,16 @@ ACTION_DESCRIPTIONS = {
         "Deletes a {name}. Refused with 409 while other records still refer to it, so that no "
         "evidence is lost."
     ),
+    "history": "Returns a page of the {name}'s audit trail (`limit`/`offset`).",
+}
+
+REQUEST_ID_RESPONSE_HEADER = {
+    "description": (
+        "The request's id, recorded with every change it makes (see `/changes/`): the one the "
+        "client sent in `X-Request-ID` when valid (at most 200 of `A-Z a-z 0-9 . _ -`), else a "
+        "new one."
+    ),
+    "schema": {"type": "string"},
 }
 
 
@@ -63,6 +86,40 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
         if direction == "request":
             return build_basic_type(OpenApiTypes.INT)
         return auto_schema.resolve_serializer(self.target.brief_serializer_class, direction).ref
+
+
+class ChangeTypeFieldExtension(OpenApiSerializerFieldExtension):
+    """The type of a change, as a named enum of its own: `type` is also the timeline's."""
+
+    target_class = "options.api.serializers.ChangeTypeField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = ResolvedComponent(
+            name="ChangeTypeEnum",
+            type=ResolvedComponent.SCHEMA,
+            object="ChangeTypeEnum",
+            schema={
+                "type": "string",
+                "enum": list(HISTORY_TYPES.values()),
+                "description": "`created`, `changed` or `deleted`.",
+            },
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
+
+
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before the next request is accepted.",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The API's knox authentication, under the scheme name clients know: `Token <key>`."""
+
+    target_class = "options.api.authentication.TokenAuthentication"
+    name = "tokenAuth"
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -93,18 +150,21 @@ class AutoSchema(openapi.AutoSchema):
         return f"{action}\n\n{description}" if description else action
 
     def _error_codes(self) -> list[str]:
-        codes = ["401"]  # a bad token is refused on any request
+        # On any request: a bad token, an Accept header asking for other than JSON, throttling.
+        codes = ["401", "406", "429"]
         if self.method in ("POST", "PUT", "PATCH"):
-            codes += ["400", "403", "415"]
+            codes += ["400", "403", "413", "415"]
         elif self.method == "DELETE":
             codes.append("403")
             model = self._model()
             if model is not None and can_be_refused_deletion(model):
                 codes.append("409")
         elif self.method == "GET" and (
-            self._get_filter_parameters() or self.get_override_parameters()
+            self._get_filter_parameters()
+            or self._get_pagination_parameters()
+            or self.get_override_parameters()
         ):
-            codes.append("400")  # bad filter or query parameter values
+            codes.append("400")  # bad or unknown filter, page or query parameter values
         if "{" in self.path:
             codes.append("404")
         return sorted(codes)
@@ -118,6 +178,19 @@ class AutoSchema(openapi.AutoSchema):
                     code,
                     direction=direction,
                 )
+                if code == "429":
+                    headers = responses[code].get("headers", {})
+                    responses[code]["headers"] = {**headers, "Retry-After": RETRY_AFTER_HEADER}
+        # Every response, success or error, carries the request's id.
+        request_id = ResolvedComponent(
+            name=REQUEST_ID_HEADER,
+            type=ResolvedComponent.HEADER,
+            object=REQUEST_ID_HEADER,
+            schema=REQUEST_ID_RESPONSE_HEADER,
+        )
+        self.registry.register_on_missing(request_id)
+        for response in responses.values():
+            response["headers"] = {**response.get("headers", {}), REQUEST_ID_HEADER: request_id.ref}
         return responses
 
 

@@ -18,5 +18,6 @@ router.register("influences", views.InfluenceViewSet, basename="influence")
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
+    path("changes/", views.ChangesView.as_view(), name="changes"),
     *router.urls,
 ]

@@ -6,14 +6,14 @@ become the descriptions in the OpenAPI schema, so they are written for the reade
 from django.db import connection
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import policytracker
-from options import models, services
+from options import models, selectors, services
 from options.api import examples, filters, serializers
 from options.api.pagination import LimitOffsetPagination
 from options.api.permissions import PublicRead
@@ -30,13 +30,45 @@ def read_query(serializer_class, request) -> dict:
 analysis = {"methods": ["get"], "filter_backends": [], "pagination_class": None}
 
 
+class HistoryMixin:
+    """Adds `GET /<collection>/{id}/history/` to a viewset: the object's audit trail."""
+
+    @extend_schema(responses=serializers.ChangeSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="history",
+        filter_backends=[],
+        pagination_class=LimitOffsetPagination,
+    )
+    def history(self, request, pk=None):
+        """Every change recorded, newest first, paged: when, what type (`created`, `changed`,
+        `deleted`), by whom (`user`), in which request (`request_id`, the `X-Request-ID` of its
+        response), each changed field's old and new value (`changes`) and every field's value
+        after the change (`snapshot`). The history outlives the object: after a delete, the
+        object answers 404 but its history is still served, ending with the delete."""
+        model = self.queryset.model
+        try:
+            object_id = int(pk)
+        except ValueError:
+            raise NotFound() from None
+        changes = selectors.object_history(model=model, object_id=object_id)
+        page = self.paginate_queryset(changes)
+        if not self.paginator.count and not model._default_manager.filter(pk=object_id).exists():
+            raise NotFound()
+        serializer = serializers.ChangeSerializer(
+            page, many=True, context=self.get_serializer_context()
+        )
+        return self.get_paginated_response(serializer.data)
+
+
 AFFILIATIONS = models.Affiliation.objects.select_related("subject", "object", "source")
 MEASURES = models.SanctionMeasure.objects.select_related(
     "option", "imposing_authority", "target", "source"
 )
 
 
-class TopicViewSet(viewsets.ModelViewSet):
+class TopicViewSet(HistoryMixin, viewsets.ModelViewSet):
     """Topics are the policy questions inside a crisis ("How to resolve Venezuela's 2019
     presidential crisis?"). Each has policy options, events and stakeholders' influence."""
 
@@ -138,7 +170,7 @@ class TopicViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(serializer.data)
 
 
-class StakeholderViewSet(viewsets.ModelViewSet):
+class StakeholderViewSet(HistoryMixin, viewsets.ModelViewSet):
     """Stakeholders are everyone whose position matters: people, states, government bodies,
     parties, armed forces, blocs, communities, organizations and media. A stakeholder comes with
     its affiliations: ties in which it is the subject (`affiliations`) or the object
@@ -183,7 +215,7 @@ class StakeholderViewSet(viewsets.ModelViewSet):
         )
 
 
-class AffiliationViewSet(viewsets.ModelViewSet):
+class AffiliationViewSet(HistoryMixin, viewsets.ModelViewSet):
     """Affiliations are dated ties between two stakeholders: the subject is a member of, leads,
     holds a post in (with a `role` such as "Defence Minister"), is allied with, or backs the
     object."""
@@ -195,7 +227,7 @@ class AffiliationViewSet(viewsets.ModelViewSet):
     ordering_fields = ["start_date", "end_date", "kind", "subject__name", "created", "updated"]
 
 
-class PolicyOptionViewSet(viewsets.ModelViewSet):
+class PolicyOptionViewSet(HistoryMixin, viewsets.ModelViewSet):
     """Policy options are the courses of action on a topic: sanctions, negotiations (through a
     `venue`, the bloc or group that hosts them), military intervention, transition deals… with
     who proposes them, who would act, and whom they target. A sanctions option lists its
@@ -235,7 +267,7 @@ class PolicyOptionViewSet(viewsets.ModelViewSet):
         )
 
 
-class SanctionMeasureViewSet(viewsets.ModelViewSet):
+class SanctionMeasureViewSet(HistoryMixin, viewsets.ModelViewSet):
     """Sanction measures detail a sanctions option: the measure type, the imposing authority,
     the legal basis, the programme code, the target and the dates it was threatened, listed,
     took effect and ended."""
@@ -254,7 +286,7 @@ class SanctionMeasureViewSet(viewsets.ModelViewSet):
     ]
 
 
-class SourceViewSet(viewsets.ModelViewSet):
+class SourceViewSet(HistoryMixin, viewsets.ModelViewSet):
     """Sources are where facts come from: news reports, analyses, official statements,
     interviews, social media, reports. `cited_in` names the source through which one is known
     second hand; `web_url` is where it can be read."""
@@ -266,7 +298,7 @@ class SourceViewSet(viewsets.ModelViewSet):
     ordering_fields = ["published", "title", "publisher", "created", "updated"]
 
 
-class PositionViewSet(viewsets.ModelViewSet):
+class PositionViewSet(HistoryMixin, viewsets.ModelViewSet):
     """Positions are one stakeholder's stance on one option at a date, with evidence.
 
     `stance` runs from −2 (strongly oppose) to +2 (strongly support). `basis` says how it is
@@ -290,7 +322,7 @@ class PositionViewSet(viewsets.ModelViewSet):
     ]
 
 
-class EventViewSet(viewsets.ModelViewSet):
+class EventViewSet(HistoryMixin, viewsets.ModelViewSet):
     """Events are dated happenings on a topic, with their participants (and roles), related
     options, sources, and how certain they are: `confirmed`, `claimed`, `disputed` or `denied`,
     with who claims (`claimed_by`) and who denies (`denied_by`)."""
@@ -302,7 +334,7 @@ class EventViewSet(viewsets.ModelViewSet):
     ordering_fields = ["date", "title", "certainty", "created", "updated"]
 
 
-class InfluenceViewSet(viewsets.ModelViewSet):
+class InfluenceViewSet(HistoryMixin, viewsets.ModelViewSet):
     """Influences are a stakeholder's capability (0–100) to shape a topic's outcome as of a date,
     with the rationale and source: the weights of the support forecast."""
 
@@ -311,6 +343,37 @@ class InfluenceViewSet(viewsets.ModelViewSet):
     filterset_class = filters.InfluenceFilterSet
     search_fields = ["stakeholder__name", "rationale"]
     ordering_fields = ["as_of", "capability", "stakeholder__name", "created", "updated"]
+
+
+class ChangesView(generics.ListAPIView):
+    """Every change recorded by the audit trail, across all collections, newest first, paged.
+    Each entry says which object changed (`collection`, `object_id`, and `url` while it
+    exists), when, how (`created`, `changed`, `deleted`), by whom, in which request
+    (`request_id`), with the changed fields' old and new values and a snapshot of every field.
+    `since`, `user`, `collection` and `request_id` narrow it down; a request's `X-Request-ID`
+    finds what that request changed."""
+
+    permission_classes = [PublicRead]
+    serializer_class = serializers.ChangeSerializer
+    filter_backends = []
+    pagination_class = LimitOffsetPagination
+
+    @extend_schema(
+        summary="List the changes to every collection",
+        parameters=[serializers.ChangesQuerySerializer],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = read_query(serializers.ChangesQuerySerializer, self.request)
+        collections = list(dict.fromkeys(query["collection"])) or serializers.AUDITED_COLLECTIONS
+        return selectors.change_feed(
+            audited_models=[serializers.AUDITED_COLLECTIONS[name] for name in collections],
+            since=query.get("since"),
+            username=query.get("user"),
+            request_id=query.get("request_id"),
+        )
 
 
 class HealthView(APIView):

@@ -1,10 +1,17 @@
 """Errors are JSON problem details with the field names: validation, parsing, filters, 404s."""
 
 import datetime
+from http import HTTPStatus
+from pathlib import Path
 
 import pytest
+import yaml
+from django.conf import settings
 
 from options import models
+from options.api import urls as api_urls
+from options.api import views
+from options.api.filter_backends import allowed_query_parameters
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -274,28 +281,328 @@ def test_a_method_the_collection_does_not_have_is_a_json_405(editor_client):
     assert problem(response)["code"] == "method_not_allowed"
 
 
-@pytest.mark.parametrize("ordering", ["nonsense", "-nonsense", "notes", "source__title"])
-def test_an_unknown_or_unlisted_ordering_field_is_ignored(api_client, ordering):
-    # DRF's OrderingFilter drops terms outside `ordering_fields` (including real fields such as
-    # `notes`, which may not be sorted on): the default order applies. Silent, but safe.
-    # Sorted by `notes` or by source title, the older would come first.
-    older = factories.PositionFactory(
-        as_of=datetime.date(2019, 1, 1), notes="a", source__title="A source"
-    )
-    newer = factories.PositionFactory(
-        as_of=datetime.date(2019, 2, 1), notes="b", source__title="B source"
-    )
+@pytest.mark.parametrize(
+    ("ordering", "terms"),
+    [
+        ("nonsense", "'nonsense'"),
+        ("-nonsense", "'-nonsense'"),
+        # Real fields, but not among the view's `ordering_fields`.
+        ("notes", "'notes'"),
+        ("source__title", "'source__title'"),
+        ("-stance,nonsense,-", "'nonsense', '-'"),
+        # Blanks are not stripped (the schema's pattern has none) and a trailing comma is no term.
+        ("as_of, stance", "' stance'"),
+        ("as_of,", "''"),
+    ],
+)
+def test_an_unknown_or_unlisted_ordering_field_is_a_400(api_client, ordering, terms):
+    # DRF's OrderingFilter would drop such terms and sort some other way, silently.
+    response = api_client.get(POSITIONS, {"ordering": ordering})
 
-    response = api_client.get(f"{POSITIONS}?ordering={ordering}")
+    assert response.status_code == 400
+    fields = ", ".join(views.PositionViewSet.ordering_fields)
+    assert problem(response)["errors"] == {
+        "ordering": [
+            f"Cannot sort by {terms}. Sort by one or more of {fields}, comma-separated, each "
+            "with - before it for descending order."
+        ]
+    }
 
-    assert response.status_code == 200
+
+def test_an_ordering_sorts_by_each_term_in_turn(api_client):
+    low = factories.PositionFactory(stance=-1, as_of=datetime.date(2019, 2, 1))
+    high = factories.PositionFactory(stance=2, as_of=datetime.date(2019, 1, 1))
+    high_later = factories.PositionFactory(stance=2, as_of=datetime.date(2019, 3, 1))
+
+    response = api_client.get(f"{POSITIONS}?ordering=-stance,as_of")
+
+    assert [row["id"] for row in response.json()["results"]] == [high.pk, high_later.pk, low.pk]
+
+
+def test_an_empty_ordering_is_the_default_order(api_client):
+    older = factories.PositionFactory(as_of=datetime.date(2019, 1, 1))
+    newer = factories.PositionFactory(as_of=datetime.date(2019, 2, 1))
+
+    response = api_client.get(f"{POSITIONS}?ordering=")
+
     assert [row["id"] for row in response.json()["results"]] == [newer.pk, older.pk]
 
 
-def test_an_ordering_keeps_its_valid_terms(api_client):
-    low = factories.PositionFactory(stance=-1, as_of=datetime.date(2019, 2, 1))
-    high = factories.PositionFactory(stance=2, as_of=datetime.date(2019, 1, 1))
+def test_a_detail_ignores_the_ordering(api_client, position):
+    # Only lists are sorted; a detail answers whatever its query string says about sorting.
+    assert api_client.get(f"{POSITIONS}{position.pk}/?ordering=nonsense").status_code == 200
 
-    response = api_client.get(f"{POSITIONS}?ordering=-nonsense,-stance")
 
-    assert [row["id"] for row in response.json()["results"]] == [high.pk, low.pk]
+# --- Addresses no endpoint answers ------------------------------------------------------------
+
+NO_ENDPOINT = {
+    "type": "about:blank",
+    "title": "Not Found",
+    "status": 404,
+    "detail": "No API endpoint at this address.",
+    "code": "not_found",
+}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/nope", "/api/nope/", "/api/", "/api", "/api/v1/nope/", "/api/v2/topics/"],
+)
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_an_unknown_address_under_api_is_a_json_404(api_client, url, method):
+    response = getattr(api_client, method)(url, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 404
+    assert problem(response) == NO_ENDPOINT
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_address_under_api_is_json_with_debug_on_too(api_client, settings, debug):
+    # With DEBUG on, Django answers an unmatched address with its HTML page, not handler404.
+    settings.DEBUG = debug
+
+    response = api_client.get("/api/v1/positions/1/nope/")
+
+    assert problem(response) == NO_ENDPOINT
+
+
+def test_a_get_without_the_trailing_slash_is_redirected(api_client):
+    response = api_client.get("/api/v1/positions?basis=stated")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/positions/?basis=stated"
+
+
+def test_a_post_without_the_trailing_slash_names_the_address(editor_client, valid):
+    # A redirect would lose the body (and with DEBUG on Django raises an error instead).
+    response = editor_client.post("/api/v1/positions", valid)
+
+    assert response.status_code == 404
+    assert problem(response)["detail"] == (
+        "No API endpoint at this address. Did you mean /api/v1/positions/ (with a slash)?"
+    )
+    assert models.Position.objects.count() == 1
+
+
+def test_an_unknown_address_elsewhere_is_django_s_page(client):
+    response = client.get("/nope/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_errors_are_json_even_when_html_is_asked_for(api_client):
+    # The browsable API would render the error as an HTML page.
+    response = api_client.get(f"{POSITIONS}999999/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 404
+    assert problem(response)["code"] == "not_found"
+
+
+def test_an_accept_header_the_api_cannot_satisfy_is_a_json_406(api_client):
+    response = api_client.get(POSITIONS, HTTP_ACCEPT="application/xml")
+
+    assert response.status_code == 406
+    assert problem(response) == {
+        "type": "about:blank",
+        "title": "Not Acceptable",
+        "status": 406,
+        "detail": "Could not satisfy the request Accept header.",
+        "code": "not_acceptable",
+    }
+
+
+# --- Bodies and requests Django refuses -------------------------------------------------------
+
+
+def test_the_body_size_limit_is_set_explicitly():
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 1024 * 1024
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+def test_an_oversized_body_is_a_json_413(editor_client, position, valid, method):
+    # 1 MiB of quote, and a little more: the default limit.
+    body = {**valid, "quote": "x" * (1024 * 1024)}
+    url = POSITIONS if method == "post" else f"{POSITIONS}{position.pk}/"
+
+    response = getattr(editor_client, method)(url, body)
+
+    assert response.status_code == 413
+    assert problem(response) == {
+        "type": "about:blank",
+        "title": HTTPStatus(413).phrase,  # "Request Entity Too Large" before Python 3.13
+        "status": 413,
+        "detail": "The request body is larger than 1048576 bytes.",
+        "code": "payload_too_large",
+    }
+    position.refresh_from_db()
+    assert position.quote != body["quote"]
+    assert models.Position.objects.count() == 1
+
+
+def test_the_body_limit_follows_the_setting(editor_client, valid, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200
+
+    assert editor_client.post(POSITIONS, {**valid, "summary": "s" * 50}).status_code == 201
+    response = editor_client.post(POSITIONS, {**valid, "summary": "s" * 200})
+
+    assert response.status_code == 413
+    assert problem(response)["detail"] == "The request body is larger than 200 bytes."
+
+
+def test_too_many_query_parameters_are_a_json_400(api_client):
+    # Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1000) as a suspicious request.
+    query = "&".join(f"basis=stated&n{i}=1" for i in range(600))
+
+    response = api_client.get(f"{POSITIONS}?{query}")
+
+    assert response.status_code == 400
+    assert problem(response)["errors"] == {
+        "non_field_errors": [
+            "The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS."
+        ]
+    }
+
+
+def test_a_host_not_allowed_is_a_json_400_under_api(api_client):
+    response = api_client.get(POSITIONS, HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert problem(response) == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "The request was refused as malformed.",
+        "code": "bad_request",
+    }
+
+
+def test_a_host_not_allowed_is_django_s_page_elsewhere(client):
+    response = client.get("/topics/nope/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_server_error_under_api_is_a_json_500(api_client, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.PositionViewSet, "list", fail)
+    api_client.raise_request_exception = False
+
+    response = api_client.get(POSITIONS)
+
+    assert response.status_code == 500
+    assert problem(response) == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "The server failed to answer; the error has been logged.",
+        "code": "server_error",
+    }
+
+
+# --- Query parameters -------------------------------------------------------------------------
+
+
+def test_an_unknown_query_parameter_is_a_400_that_lists_the_known_ones(api_client, position):
+    response = api_client.get(f"{POSITIONS}?stakholder=x&colour=red&basis=stated")
+
+    assert response.status_code == 400
+    body = problem(response)
+    assert body["code"] == "unknown_parameter"
+    assert body["errors"] == {
+        "colour": ["Unknown query parameter."],
+        "stakholder": ["Unknown query parameter."],
+    }
+    assert body["detail"].startswith(
+        "Unknown query parameters: colour, stakholder. This operation takes: as_of_after, "
+        "as_of_before, basis, confidence, format, limit, offset, option, "
+    )
+    assert "stakeholder, stakeholder_id, " in body["detail"]
+
+
+def test_the_common_query_parameters_are_known(api_client, position):
+    response = api_client.get(
+        f"{POSITIONS}?format=json&limit=5&offset=0&search=x&ordering=as_of&as_of_after=2019-01-01"
+    )
+
+    assert response.status_code == 200
+
+
+def test_a_detail_ignores_query_parameters_it_does_not_take(api_client, position):
+    assert api_client.get(f"{POSITIONS}{position.pk}/?colour=red").status_code == 200
+
+
+def test_a_list_takes_exactly_the_query_parameters_its_schema_documents():
+    schema = yaml.safe_load((Path(settings.BASE_DIR) / "docs" / "openapi.yaml").read_text())
+    checked = 0
+    for pattern in api_urls.router.urls:
+        viewset = getattr(pattern.callback, "cls", None)
+        if getattr(pattern.callback, "actions", {}).get("get") != "list":
+            continue
+        path = "/api/v1/" + str(pattern.pattern).lstrip("^").rstrip("$")
+        if path not in schema["paths"]:
+            continue  # the format-suffix twin
+        view = viewset(action="list", request=None, format_kwarg=None, kwargs={})
+        documented = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+        assert allowed_query_parameters(view) == documented | {"format"}, path
+        checked += 1
+    assert checked == 9
+
+
+@pytest.mark.parametrize("value", ["maybe", "yes", "2", "truthy"])
+def test_an_invalid_boolean_filter_value_is_a_400(api_client, position, value):
+    # django-filter's default would ignore it and answer the whole list.
+    response = api_client.get(POSITIONS, {"retracted": value})
+
+    assert response.status_code == 400
+    assert problem(response)["errors"] == {"retracted": ["Enter true or false."]}
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"), [("true", True), ("True", True), ("1", True), ("false", False), ("0", False)]
+)
+def test_a_boolean_filter_takes_true_and_false(api_client, value, kept):
+    retracted = factories.PositionFactory(retracted=True)
+    standing = factories.PositionFactory(retracted=False)
+
+    response = api_client.get(POSITIONS, {"retracted": value})
+
+    assert [row["id"] for row in response.json()["results"]] == [
+        (retracted if kept else standing).pk
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        ("limit=abc", {"limit": ["Enter a whole number, 1 or more."]}),
+        ("limit=0", {"limit": ["Enter a whole number, 1 or more."]}),
+        ("limit=-5", {"limit": ["Enter a whole number, 1 or more."]}),
+        ("limit=1.5", {"limit": ["Enter a whole number, 1 or more."]}),
+        ("offset=-1", {"offset": ["Enter a whole number, 0 or more."]}),
+        ("offset=x", {"offset": ["Enter a whole number, 0 or more."]}),
+    ],
+)
+def test_an_invalid_page_parameter_is_a_400(api_client, position, query, errors):
+    # DRF would ignore it and answer another page than the one asked for.
+    response = api_client.get(f"{POSITIONS}?{query}")
+
+    assert response.status_code == 400
+    assert problem(response)["errors"] == errors
+
+
+def test_page_parameters_past_any_count_give_an_empty_page(api_client, position):
+    response = api_client.get(f"{POSITIONS}?limit={'9' * 5000}&offset={'9' * 5000}")
+
+    assert response.status_code == 200
+    assert (response.json()["count"], response.json()["results"]) == (1, [])
+
+
+def test_empty_page_parameters_are_the_defaults(api_client, position):
+    response = api_client.get(f"{POSITIONS}?limit=&offset=")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1

@@ -1,9 +1,13 @@
 """Who may do what: roles × actions, the public-read switch, and real token authentication."""
 
+import contextlib
+import datetime
 import io
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from options import models
@@ -27,6 +31,14 @@ FORBIDDEN = {
     "detail": "You do not have permission to perform this action.",
     "code": "permission_denied",
 }
+
+
+@contextlib.contextmanager
+def clock_ahead(days: int):
+    """Let knox see a clock `days` ahead."""
+    later = timezone.now() + datetime.timedelta(days=days)
+    with mock.patch("knox.auth.timezone.now", return_value=later):
+        yield
 
 
 @pytest.fixture
@@ -148,25 +160,41 @@ def test_reading_needs_a_login_when_public_read_is_off(client_for, topic, settin
         assert health.json() == UNAUTHENTICATED
 
 
-def test_a_token_from_create_api_token_authenticates_writes(editor):
+def create_token(username: str, *args: str) -> str:
     out = io.StringIO()
-    call_command("create_api_token", "editor", stdout=out)
-    key = out.getvalue().strip()
+    call_command("create_api_token", username, *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue().strip()
+
+
+def token_client(key: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
 
-    response = client.post(URL, {"slug": "by-token", "title": "By token", "question": "Q?"})
+
+INVALID_TOKEN = {
+    "type": "about:blank",
+    "title": "Unauthorized",
+    "status": 401,
+    "detail": "Invalid token.",
+    "code": "authentication_failed",
+}
+
+
+def test_a_token_from_create_api_token_authenticates_writes(editor):
+    key = create_token("editor")
+
+    response = token_client(key).post(
+        URL, {"slug": "by-token", "title": "By token", "question": "Q?"}
+    )
 
     assert response.status_code == 201, response.json()
     assert models.Topic.objects.filter(slug="by-token").exists()
-    assert len(key) == 40
+    assert len(key) == 64
 
 
 def test_a_token_does_not_grant_what_the_user_lacks(user):
-    out = io.StringIO()
-    call_command("create_api_token", "reader", stdout=out)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
+    client = token_client(create_token("reader"))
 
     assert client.get(URL).status_code == 200
     assert client.post(URL, {"slug": "s", "title": "T", "question": "Q"}).json() == FORBIDDEN
@@ -179,13 +207,46 @@ def test_a_bad_token_is_refused_even_for_reading(api_client, topic, method):
     response = getattr(api_client, method)(URL)
 
     assert response.status_code == 401
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Unauthorized",
-        "status": 401,
-        "detail": "Invalid token.",
-        "code": "authentication_failed",
-    }
+    assert response.json() == INVALID_TOKEN
+    assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Token " + "0" * 64,  # well formed, but nobody's
+        "Token " + "é" * 64,  # not ASCII: knox alone would fail decoding it (a 500)
+        "Token " + "0" * 63 + "\x00",  # a NUL byte, which PostgreSQL refuses in a query
+        "Token " + "A" * 64,  # upper case: keys are lower-case hex
+    ],
+)
+def test_a_malformed_or_unknown_token_is_a_401(api_client, header):
+    api_client.credentials(HTTP_AUTHORIZATION=header)
+
+    response = api_client.get(URL)
+
+    assert (response.status_code, response.json()) == (401, INVALID_TOKEN)
+
+
+def test_an_expired_token_is_refused(editor):
+    key = create_token("editor", "--expires-in", "1")
+    client = token_client(key)
+    assert client.get(URL).status_code == 200
+
+    with clock_ahead(2):
+        response = client.get(URL)
+
+    assert (response.status_code, response.json()) == (401, INVALID_TOKEN)
+
+
+def test_a_revoked_token_is_refused_from_the_next_request(editor):
+    kept, revoked = create_token("editor"), create_token("editor")
+    assert token_client(revoked).get(URL).status_code == 200
+
+    call_command("revoke_api_token", "editor", "--token-prefix", revoked[:8], stdout=io.StringIO())
+
+    assert token_client(revoked).get(URL).json() == INVALID_TOKEN
+    assert token_client(kept).get(URL).status_code == 200
 
 
 def test_a_session_login_may_write(editor):

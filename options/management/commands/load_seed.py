@@ -10,6 +10,8 @@ Unlike `manage.py loaddata`, which also reads the file:
   fixture fails with a clear message and leaves the database as it was;
 - sources and stakeholders that already exist (the same slug, e.g. from another topic) are
   reused as they are, not overwritten;
+- every object created gets one "created" record in the audit trail (by no user, in no request),
+  with its final values, many-to-many links included;
 - positions carry explicit pks in the file only so that position disputes can refer to them
   (a position has no natural key). Those pks are not kept: each position gets a new id and the
   disputes are pointed at it, so the file cannot collide with positions already in the database.
@@ -27,6 +29,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import transaction
 
+from options.audit import one_record_per_object
 from options.models import Topic
 
 DEFAULT_FIXTURE = Path("fixtures") / "venezuela-2019.json"
@@ -75,7 +78,7 @@ class Command(BaseCommand):
         if not topic_slugs or not all(topic_slugs):
             raise CommandError(f"{path} holds no topic with a slug: nothing identifies the seed.")
 
-        with transaction.atomic():
+        with transaction.atomic(), one_record_per_object():
             present = list(
                 Topic.objects.filter(slug__in=topic_slugs).values_list("slug", flat=True)
             )

@@ -1,0 +1,91 @@
+"""
+The audit trail's recording side, on django-simple-history.
+
+Every model of the app declares `history = AuditTrail(...)`: each save and delete writes a
+historical record (the object's field values then, the many-to-many links it tracks, who, when)
+and, through `AuditedRecord`, the id of the request that made it (`X-Request-ID`, see
+`options.middleware`).
+
+One write through the API or the admin saves an object and then sets its many-to-many fields;
+simple-history alone would record a row per step. Inside `one_record_per_object()` (used by the
+API's serializers, the admin's forms and `load_seed`) each object gets one record instead, taken
+when the block ends, with its final values: one change, one record.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+# The records held back by `one_record_per_object()`, by (model, pk); None outside the block.
+_pending: ContextVar[dict | None] = ContextVar("pending_history_records", default=None)
+
+
+def current_request_id() -> str:
+    """The id of the request being served (set by RequestIDMiddleware), or "" outside one."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    return getattr(request, "id", "")
+
+
+class AuditedRecord(models.Model):
+    """The base of every historical model: a record also keeps the request that made it."""
+
+    request_id = models.CharField(
+        "request ID",
+        max_length=200,
+        blank=True,
+        default=current_request_id,
+        db_index=True,
+        help_text="The X-Request-ID of the request that made the change; empty outside one.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AuditTrail(HistoricalRecords):
+    """simple-history's `HistoricalRecords`, with request ids, and one record per object and
+    write inside `one_record_per_object()`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("bases", [AuditedRecord])
+        super().__init__(**kwargs)
+
+    def create_historical_record(self, instance, history_type, using=None):
+        pending = _pending.get()
+        if pending is None:
+            return super().create_historical_record(instance, history_type, using)
+        key = (type(instance), instance.pk)
+        if history_type == "-":
+            # Deleted within the block: record what it was, then the delete.
+            held = pending.pop(key, None)
+            if held is not None:
+                super().create_historical_record(*held[1:])
+            return super().create_historical_record(instance, history_type, using)
+        # A record held back keeps its first type: created, then changed, is "created".
+        held_type = pending[key][2] if key in pending else history_type
+        pending[key] = (self, instance, held_type, using)
+        return None
+
+
+@contextmanager
+def one_record_per_object() -> Iterator[None]:
+    """Within the block, hold back historical records; at its end, write one per object, with
+    the object's final values (fields and many-to-many links). Nested blocks join the outer one.
+    Call it inside the transaction that makes the changes, so that they commit together."""
+    if _pending.get() is not None:
+        yield
+        return
+    pending: dict = {}
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    # Only reached when the block ran without an exception (`finally` re-raises otherwise).
+    for trail, instance, history_type, using in pending.values():
+        HistoricalRecords.create_historical_record(trail, instance, history_type, using)
