@@ -13,9 +13,10 @@ Three rules shape it:
   (`HistoryAdmin`), through the same form and validation as an edit.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import quote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.db.models import JSONField, TextField, URLField
 from django.forms import Textarea
@@ -104,13 +105,54 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return PastVersionForm
 
 
-class EditorAdmin(ReferenceGuard, HistoryAdmin):
-    """The common base: timestamps shown read-only, deletes guarded."""
+class EditCheckForm(forms.ModelForm):
+    """Refuses to save over a change someone else saved after this form was opened: the form
+    carries the version it was opened at, and saving holds the record at that version (inside
+    the admin's transaction) or fails with a message, overwriting nothing."""
 
+    opened_at_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk is not None:
+            # The version in the database, not the copy's: a revert opens a past copy.
+            manager = type(self.instance)._base_manager
+            self.fields["opened_at_version"].initial = (
+                manager.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        opened_at = cleaned_data.get("opened_at_version")
+        if (
+            self.instance.pk is not None
+            and opened_at is not None
+            and not self.instance.lock_at_version([opened_at])
+        ):
+            raise ValidationError(
+                f"Someone else saved this {self.instance._meta.verbose_name} after you opened "
+                "it, so your changes were not saved and nothing was overwritten. Copy what you "
+                "need from this page, reload it to see their version, then make your changes "
+                "again.",
+                code="stale",
+            )
+        return cleaned_data
+
+
+class EditorAdmin(ReferenceGuard, HistoryAdmin):
+    """The common base: timestamps shown read-only, deletes guarded, edits checked against
+    changes saved meanwhile."""
+
+    form = EditCheckForm
     readonly_fields = ("created", "updated")
     list_per_page = 50
     # Django 6 makes https the default scheme of a URL typed without one; so do we, now.
     formfield_overrides = {URLField: {"assume_scheme": "https"}}
+
+    def get_fieldsets(self, request, obj=None):
+        (name, options), *rest = super().get_fieldsets(request, obj)
+        fields = [*options["fields"], "opened_at_version"]
+        return [(name, {**options, "fields": list(dict.fromkeys(fields))}), *rest]
 
 
 class GuardedTabularInline(ReferenceGuard, admin.TabularInline):

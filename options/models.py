@@ -10,8 +10,9 @@ same data with the same message (both call `full_clean()`).
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import F, Q
+from django.db.models.deletion import Collector
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -71,14 +72,25 @@ def many_to_many_referrers(instance: models.Model) -> list[models.Model]:
     return referrers
 
 
+def protected_referrers(instance: models.Model) -> list[models.Model]:
+    """The objects whose `on_delete=PROTECT` foreign keys stop `instance` from being deleted."""
+    collector = Collector(using=router.db_for_write(type(instance)), origin=instance)
+    try:
+        collector.collect([instance])
+    except models.ProtectedError as error:
+        return list(error.protected_objects)
+    return []
+
+
 def refuse_delete_if_referenced(instance: models.Model) -> None:
-    """Raise ProtectedError if other objects refer to `instance` through a many-to-many field."""
+    """Raise ProtectedError if other objects refer to `instance` through a many-to-many field,
+    naming every referrer (the protecting foreign keys' too, so that the list is complete)."""
     referrers = many_to_many_referrers(instance)
     if referrers:
         raise models.ProtectedError(
             f"Cannot delete {instance._meta.verbose_name} “{instance}”: other records still "
             "refer to it.",
-            set(referrers),
+            {*protected_referrers(instance), *referrers},
         )
 
 
@@ -93,9 +105,41 @@ class UnicodeJSONEncoder(DjangoJSONEncoder):
 class TimeStampedModel(models.Model):
     created = models.DateTimeField(auto_now_add=True, editable=False)
     updated = models.DateTimeField(auto_now=True, editable=False)
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Goes up by one with every save: the API's ETag, the admin's edit check.",
+    )
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=router.db_for_write(type(self))):
+            if not self._state.adding and self.pk is not None:
+                self.version = self._next_version()
+                update_fields = kwargs.get("update_fields")
+                if update_fields is not None and "version" not in update_fields:
+                    kwargs["update_fields"] = [*update_fields, "version"]
+            super().save(*args, **kwargs)
+
+    def _next_version(self) -> int:
+        """Take the next version in the database, whatever version this copy was loaded at
+        (a revert saves an old copy). Concurrent saves never get the same number: the UPDATE
+        holds the row until the transaction ends."""
+        rows = type(self)._base_manager.filter(pk=self.pk)
+        if not rows.update(version=F("version") + 1):
+            return self.version + 1  # gone from the database meanwhile: the save will say so
+        return rows.values_list("version", flat=True).get()
+
+    def lock_at_version(self, versions: list[int]) -> bool:
+        """Hold this object's row until the transaction ends if its version in the database is
+        one of `versions`, and say whether it is. Call it inside `transaction.atomic()`, before
+        a write that must not overwrite a change made since the writer read `versions`."""
+        # An UPDATE rather than SELECT … FOR UPDATE, which SQLite lacks: PostgreSQL then holds
+        # the row, SQLite the database, until the transaction ends.
+        rows = type(self)._base_manager.filter(pk=self.pk, version__in=versions)
+        return bool(rows.update(version=F("version")))
 
     def delete(self, *args, **kwargs):
         # Checked before Django's deletion transaction opens, so that a refusal leaves an

@@ -214,6 +214,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Anyone may read the API; turn this off to require an authenticated user for reads too.
 POLICYTRACKER_PUBLIC_READ = env_bool("POLICYTRACKER_PUBLIC_READ", True)
+# Writes (PUT, PATCH, DELETE) must send If-Match with the ETag they read: 428 otherwise.
+POLICYTRACKER_REQUIRE_IF_MATCH = env_bool("POLICYTRACKER_REQUIRE_IF_MATCH", False)
 
 
 def env_rate(name: str, default: str) -> str | None:

@@ -361,3 +361,35 @@ def test_only_a_sanctions_option_shows_sanction_measures(admin_client):
 
     assert "measures" in inline_prefixes(sanctions)
     assert "measures" not in inline_prefixes(negotiation)
+
+
+def test_saving_over_a_change_made_since_the_form_opened_is_refused(admin_client):
+    source = factories.SourceFactory(title="As opened")
+    url = admin_url(models.Source, "change", source.pk)
+    form = admin_client.get(url).context["adminform"].form
+    opened_at = form["opened_at_version"].value()
+    assert opened_at == 1
+    assert 'name="opened_at_version"' in admin_client.get(url).content.decode()
+    data = {
+        "title": "Mine",
+        "slug": source.slug,
+        "kind": source.kind,
+        "published_precision": "day",
+        "opened_at_version": opened_at,
+    }
+
+    source.title = "Theirs"
+    source.save()  # someone else, meanwhile
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    [message] = response.context["adminform"].form.non_field_errors()
+    assert message.startswith("Someone else saved this source after you opened it")
+    source.refresh_from_db()
+    assert (source.title, source.version) == ("Theirs", 2)
+
+    reopened = admin_client.get(url).context["adminform"].form["opened_at_version"].value()
+    saved = admin_client.post(url, {**data, "opened_at_version": reopened})
+    assert saved.status_code == 302
+    source.refresh_from_db()
+    assert (source.title, source.version) == ("Mine", 3)

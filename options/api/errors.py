@@ -46,6 +46,31 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+class PreconditionFailed(exceptions.APIException):
+    """The `If-Match` names a version that is no longer the current one: someone else changed
+    the record since. The response's `ETag` is the current version."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The record has changed since you read it (your If-Match is not its current ETag). "
+        "Nothing was changed: read it again, then retry with its new ETag."
+    )
+    default_code = "precondition_failed"
+
+    def __init__(self, current_etag: str):
+        super().__init__()
+        self.etag = current_etag
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "This server requires an If-Match header on writes: send the ETag you read the "
+        "record with, so that a change made meanwhile is not overwritten."
+    )
+    default_code = "precondition_required"
+
+
 class UnknownQueryParameters(exceptions.ValidationError):
     """Query parameters the operation does not take: each is named under `errors`, and the
     detail lists the ones it takes. (Silently ignored, a misspelt filter would return the whole
@@ -151,6 +176,8 @@ def problem_exception_handler(exc, context):
             for obj in exc.referrers
         ]
     response.data = problem
+    if isinstance(exc, PreconditionFailed):
+        response["ETag"] = exc.etag
     return response
 
 

@@ -9,8 +9,9 @@ from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+from options.api.conditional import ConditionalWritesMixin
 from options.api.errors import ProblemSerializer
 from options.audit import HISTORY_TYPES
 from options.middleware import REQUEST_ID_HEADER
@@ -29,7 +30,15 @@ ERROR_RESPONSES = {
     "409": "Refused: other records still refer to this one (listed in `referrers`).",
     "406": "The `Accept` header asks for a format the API does not produce (it answers JSON).",
     "413": "The body is larger than the server accepts (1 MiB by default).",
+    "412": (
+        "`If-Match` does not name the record's current version: someone changed it since. "
+        "Nothing was changed; the `ETag` header is the current version."
+    ),
     "415": "The body must be JSON (`Content-Type: application/json`).",
+    "428": (
+        "This server requires `If-Match` on writes (`POLICYTRACKER_REQUIRE_IF_MATCH`): send "
+        "the `ETag` the record was read with."
+    ),
     "429": "Too many requests: wait the number of seconds in `Retry-After`.",
 }
 
@@ -64,6 +73,27 @@ REQUEST_ID_RESPONSE_HEADER = {
     ),
     "schema": {"type": "string"},
 }
+
+
+ETAG_HEADER = {
+    "description": (
+        'The record\'s version, a strong ETag such as `"3"`: send it back in `If-Match` to '
+        "write only if nobody has changed the record since."
+    ),
+    "schema": {"type": "string"},
+}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "The `ETag` the record was read with (or several, or `*`): the write happens only if "
+        "it is still the current version, else 412 and nothing changes. Required (428 without "
+        "it) where the server sets `POLICYTRACKER_REQUIRE_IF_MATCH`."
+    ),
+)
+CONDITIONAL_WRITES = {"update", "partial_update", "destroy"}
+TAGGED_RESPONSES = {"retrieve": "200", "create": "201", "update": "200", "partial_update": "200"}
 
 
 def can_be_refused_deletion(model: type[models.Model]) -> bool:
@@ -149,6 +179,16 @@ class AutoSchema(openapi.AutoSchema):
         )
         return f"{action}\n\n{description}" if description else action
 
+    def _is_conditional(self) -> bool:
+        """Whether the view answers with ETags and takes If-Match (options.api.conditional)."""
+        return isinstance(self.view, ConditionalWritesMixin)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self._is_conditional() and self._action() in CONDITIONAL_WRITES:
+            parameters = [*parameters, IF_MATCH]
+        return parameters
+
     def _error_codes(self) -> list[str]:
         # On any request: a bad token, an Accept header asking for other than JSON, throttling.
         codes = ["401", "406", "429"]
@@ -167,6 +207,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("400")  # bad or unknown filter, page or query parameter values
         if "{" in self.path:
             codes.append("404")
+        if self._is_conditional() and self._action() in CONDITIONAL_WRITES:
+            codes += ["412", "428"]
         return sorted(codes)
 
     def _get_response_bodies(self, direction="response"):
@@ -181,6 +223,13 @@ class AutoSchema(openapi.AutoSchema):
                 if code == "429":
                     headers = responses[code].get("headers", {})
                     responses[code]["headers"] = {**headers, "Retry-After": RETRY_AFTER_HEADER}
+                if code == "412":
+                    headers = responses[code].get("headers", {})
+                    responses[code]["headers"] = {**headers, "ETag": ETAG_HEADER}
+        tagged = TAGGED_RESPONSES.get(self._action()) if self._is_conditional() else None
+        if tagged in responses:
+            headers = responses[tagged].get("headers", {})
+            responses[tagged]["headers"] = {**headers, "ETag": ETAG_HEADER}
         # Every response, success or error, carries the request's id.
         request_id = ResolvedComponent(
             name=REQUEST_ID_HEADER,

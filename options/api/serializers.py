@@ -180,6 +180,7 @@ class SourceSerializer(ModelSerializer):
             "notes",
             "created",
             "updated",
+            "version",
         ]
 
 
@@ -209,6 +210,7 @@ class TopicSerializer(ModelSerializer):
             "page_url",
             "created",
             "updated",
+            "version",
         ]
         extra_kwargs = {"url": {"view_name": "api:topic-detail"}}
 
@@ -236,6 +238,7 @@ class AffiliationSerializer(ModelSerializer):
             "notes",
             "created",
             "updated",
+            "version",
         ]
         extra_kwargs = {"url": {"view_name": "api:affiliation-detail"}}
 
@@ -274,6 +277,7 @@ class StakeholderSerializer(ModelSerializer):
             "incoming_affiliations",
             "created",
             "updated",
+            "version",
         ]
         extra_kwargs = {"url": {"view_name": "api:stakeholder-detail"}}
 
@@ -306,6 +310,7 @@ class SanctionMeasureSerializer(ModelSerializer):
             "quote",
             "created",
             "updated",
+            "version",
         ]
         extra_kwargs = {"url": {"view_name": "api:sanctionmeasure-detail"}}
 
@@ -342,6 +347,7 @@ class PolicyOptionSerializer(ModelSerializer):
             "measures",
             "created",
             "updated",
+            "version",
         ]
         extra_kwargs = {"url": {"view_name": "api:policyoption-detail"}}
 
@@ -397,6 +403,7 @@ class PositionSerializer(ModelSerializer):
             "disputes",
             "created",
             "updated",
+            "version",
         ]
         extra_kwargs = {"url": {"view_name": "api:position-detail"}}
 
@@ -446,6 +453,7 @@ class EventSerializer(ModelSerializer):
             "denied_by",
             "created",
             "updated",
+            "version",
         ]
         extra_kwargs = {"url": {"view_name": "api:event-detail"}}
 
@@ -499,6 +507,7 @@ class InfluenceSerializer(ModelSerializer):
             "source",
             "created",
             "updated",
+            "version",
         ]
         extra_kwargs = {"url": {"view_name": "api:influence-detail"}}
 

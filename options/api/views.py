@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 import policytracker
 from options import models, selectors, services
 from options.api import examples, filters, serializers
+from options.api.conditional import ConditionalWritesMixin
 from options.api.pagination import LimitOffsetPagination
 from options.api.permissions import PublicRead
 
@@ -62,13 +63,17 @@ class HistoryMixin:
         return self.get_paginated_response(serializer.data)
 
 
+class CollectionViewSet(HistoryMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
+    """The base of every collection: CRUD, the audit trail, ETags and If-Match."""
+
+
 AFFILIATIONS = models.Affiliation.objects.select_related("subject", "object", "source")
 MEASURES = models.SanctionMeasure.objects.select_related(
     "option", "imposing_authority", "target", "source"
 )
 
 
-class TopicViewSet(HistoryMixin, viewsets.ModelViewSet):
+class TopicViewSet(CollectionViewSet):
     """Topics are the policy questions inside a crisis ("How to resolve Venezuela's 2019
     presidential crisis?"). Each has policy options, events and stakeholders' influence."""
 
@@ -170,7 +175,7 @@ class TopicViewSet(HistoryMixin, viewsets.ModelViewSet):
         return self.get_paginated_response(serializer.data)
 
 
-class StakeholderViewSet(HistoryMixin, viewsets.ModelViewSet):
+class StakeholderViewSet(CollectionViewSet):
     """Stakeholders are everyone whose position matters: people, states, government bodies,
     parties, armed forces, blocs, communities, organizations and media. A stakeholder comes with
     its affiliations: ties in which it is the subject (`affiliations`) or the object
@@ -215,7 +220,7 @@ class StakeholderViewSet(HistoryMixin, viewsets.ModelViewSet):
         )
 
 
-class AffiliationViewSet(HistoryMixin, viewsets.ModelViewSet):
+class AffiliationViewSet(CollectionViewSet):
     """Affiliations are dated ties between two stakeholders: the subject is a member of, leads,
     holds a post in (with a `role` such as "Defence Minister"), is allied with, or backs the
     object."""
@@ -227,7 +232,7 @@ class AffiliationViewSet(HistoryMixin, viewsets.ModelViewSet):
     ordering_fields = ["start_date", "end_date", "kind", "subject__name", "created", "updated"]
 
 
-class PolicyOptionViewSet(HistoryMixin, viewsets.ModelViewSet):
+class PolicyOptionViewSet(CollectionViewSet):
     """Policy options are the courses of action on a topic: sanctions, negotiations (through a
     `venue`, the bloc or group that hosts them), military intervention, transition deals… with
     who proposes them, who would act, and whom they target. A sanctions option lists its
@@ -267,7 +272,7 @@ class PolicyOptionViewSet(HistoryMixin, viewsets.ModelViewSet):
         )
 
 
-class SanctionMeasureViewSet(HistoryMixin, viewsets.ModelViewSet):
+class SanctionMeasureViewSet(CollectionViewSet):
     """Sanction measures detail a sanctions option: the measure type, the imposing authority,
     the legal basis, the programme code, the target and the dates it was threatened, listed,
     took effect and ended."""
@@ -286,7 +291,7 @@ class SanctionMeasureViewSet(HistoryMixin, viewsets.ModelViewSet):
     ]
 
 
-class SourceViewSet(HistoryMixin, viewsets.ModelViewSet):
+class SourceViewSet(CollectionViewSet):
     """Sources are where facts come from: news reports, analyses, official statements,
     interviews, social media, reports. `cited_in` names the source through which one is known
     second hand; `web_url` is where it can be read."""
@@ -298,7 +303,7 @@ class SourceViewSet(HistoryMixin, viewsets.ModelViewSet):
     ordering_fields = ["published", "title", "publisher", "created", "updated"]
 
 
-class PositionViewSet(HistoryMixin, viewsets.ModelViewSet):
+class PositionViewSet(CollectionViewSet):
     """Positions are one stakeholder's stance on one option at a date, with evidence.
 
     `stance` runs from −2 (strongly oppose) to +2 (strongly support). `basis` says how it is
@@ -322,7 +327,7 @@ class PositionViewSet(HistoryMixin, viewsets.ModelViewSet):
     ]
 
 
-class EventViewSet(HistoryMixin, viewsets.ModelViewSet):
+class EventViewSet(CollectionViewSet):
     """Events are dated happenings on a topic, with their participants (and roles), related
     options, sources, and how certain they are: `confirmed`, `claimed`, `disputed` or `denied`,
     with who claims (`claimed_by`) and who denies (`denied_by`)."""
@@ -334,7 +339,7 @@ class EventViewSet(HistoryMixin, viewsets.ModelViewSet):
     ordering_fields = ["date", "title", "certainty", "created", "updated"]
 
 
-class InfluenceViewSet(HistoryMixin, viewsets.ModelViewSet):
+class InfluenceViewSet(CollectionViewSet):
     """Influences are a stakeholder's capability (0–100) to shape a topic's outcome as of a date,
     with the rationale and source: the weights of the support forecast."""
 

@@ -25,11 +25,14 @@ def brief_stakeholder(stakeholder) -> dict:
 
 
 def without_timestamps(body: dict) -> dict:
-    """`body` without `created` and `updated`, which must be UTC ISO 8601 timestamps."""
+    """`body` without `created` and `updated`, which must be UTC ISO 8601 timestamps, and
+    `version`, which must be a positive integer (its own tests are in test_conditional.py)."""
     body = dict(body)
     for name in ("created", "updated"):
         stamp = datetime.datetime.fromisoformat(body.pop(name))
         assert stamp.utcoffset() == datetime.timedelta(0)
+    version = body.pop("version")
+    assert isinstance(version, int) and version >= 1
     return body
 
 
