@@ -3,6 +3,7 @@ OpenAPI generation: operation summaries and descriptions written from the views,
 responses the server really sends, on every operation.
 """
 
+from django.conf import settings
 from django.db import models
 from drf_spectacular import openapi
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
@@ -13,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from options.api.conditional import ConditionalWritesMixin
 from options.api.errors import ProblemSerializer
+from options.api.permissions import ModelPermissionsOrPublicRead, PublicRead
 from options.audit import HISTORY_TYPES
 from options.middleware import REQUEST_ID_HEADER
 
@@ -178,6 +180,23 @@ class AutoSchema(openapi.AutoSchema):
             name=model._meta.verbose_name, plural=model._meta.verbose_name_plural
         )
         return f"{action}\n\n{description}" if description else action
+
+    def get_auth(self):
+        auth = super().get_auth()
+        # Reads are public (POLICYTRACKER_PUBLIC_READ, on by default): say that a request
+        # without credentials is accepted too, so that generated clients need no token to read.
+        public = any(
+            isinstance(permission, (ModelPermissionsOrPublicRead, PublicRead))
+            for permission in self.view.get_permissions()
+        )
+        if (
+            public
+            and self.method == "GET"
+            and settings.POLICYTRACKER_PUBLIC_READ
+            and {} not in auth
+        ):
+            auth = [*auth, {}]
+        return auth
 
     def _is_conditional(self) -> bool:
         """Whether the view answers with ETags and takes If-Match (options.api.conditional)."""

@@ -16,13 +16,23 @@ import policytracker
 from options import models, selectors, services
 from options.api import examples, filters, serializers
 from options.api.conditional import ConditionalWritesMixin
+from options.api.filter_backends import reject_unknown_query_parameters
 from options.api.pagination import LimitOffsetPagination
 from options.api.permissions import PublicRead
 
+PAGE_PARAMETERS = [
+    LimitOffsetPagination.limit_query_param,
+    LimitOffsetPagination.offset_query_param,
+]
 
-def read_query(serializer_class, request) -> dict:
-    """Validate the query parameters with a serializer: a JSON 400 when they are bad."""
+
+def read_query(serializer_class, request, *, paged: bool = False) -> dict:
+    """Validate the query parameters with a serializer: a JSON 400 when they are bad or when
+    one is not the serializer's (or, if `paged`, a page's)."""
     serializer = serializer_class(data=request.query_params)
+    reject_unknown_query_parameters(
+        request, [*serializer.fields, *(PAGE_PARAMETERS if paged else [])]
+    )
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -48,6 +58,7 @@ class HistoryMixin:
         response), each changed field's old and new value (`changes`) and every field's value
         after the change (`snapshot`). The history outlives the object: after a delete, the
         object answers 404 but its history is still served, ending with the delete."""
+        reject_unknown_query_parameters(request, PAGE_PARAMETERS)
         model = self.queryset.model
         try:
             object_id = int(pk)
@@ -154,7 +165,7 @@ class TopicViewSet(CollectionViewSet):
         whether the stance changed. `from` and `to` bound the dates; `stakeholder` keeps only
         those stakeholders' positions and the events they took part in, claimed or denied."""
         topic = self.get_object()
-        query = read_query(serializers.TimelineQuerySerializer, request)
+        query = read_query(serializers.TimelineQuerySerializer, request, paged=True)
         stakeholder_ids = list(
             models.Stakeholder.objects.filter(slug__in=query["stakeholder"]).values_list(
                 "id", flat=True
@@ -371,7 +382,7 @@ class ChangesView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        query = read_query(serializers.ChangesQuerySerializer, self.request)
+        query = read_query(serializers.ChangesQuerySerializer, self.request, paged=True)
         collections = list(dict.fromkeys(query["collection"])) or serializers.AUDITED_COLLECTIONS
         return selectors.change_feed(
             audited_models=[serializers.AUDITED_COLLECTIONS[name] for name in collections],

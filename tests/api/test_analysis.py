@@ -308,3 +308,25 @@ def test_option_forecast_and_history_run_a_fixed_number_of_queries(
         grow(crisis, stakeholders=10, options=5)
         for option in factories.PolicyOptionFactory.create_batch(5, topic=crisis["topic"]):
             factories.PositionFactory(stakeholder=crisis["minister"], option=option)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "topics/{topic}/stance-matrix/?as_of=2019-05-01&asof=2019-05-01",
+        "topics/{topic}/forecast/?bases=stated",
+        "topics/{topic}/timeline/?limit=5&from_date=2019-04-30",
+        "options/{deal}/forecast/?as-of=2019-05-01",
+        "stakeholders/{minister}/positions/history/?options=deal",
+        "topics/{topic}/history/?since=2019-01-01",
+    ],
+)
+def test_unknown_query_parameters_are_refused(api_client, crisis, path):
+    url = "/api/v1/" + path.format(
+        topic=crisis["topic"].pk, deal=crisis["deal"].pk, minister=crisis["minister"].pk
+    )
+
+    response = api_client.get(url)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_parameter"
