@@ -176,3 +176,16 @@ def test_editors_group_has_every_model_permission():
     for model in [models.Position, models.Stakeholder, models.Source, models.Event]:
         name = model._meta.model_name
         assert {f"add_{name}", f"change_{name}", f"delete_{name}", f"view_{name}"} <= codenames
+
+
+def test_a_refused_delete_names_every_referrer(api_client, editor_client):
+    position = factories.PositionFactory()
+    stakeholder = position.stakeholder
+    option = factories.PolicyOptionFactory()
+    option.targets.add(stakeholder)
+
+    response = editor_client.delete(f"/api/v1/stakeholders/{stakeholder.pk}/")
+
+    assert response.status_code == 409
+    referrers = {(item["type"], item["id"]) for item in response.json()["referrers"]}
+    assert referrers == {("position", position.pk), ("policyoption", option.pk)}
