@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev chromium test lint format check-migrations pytest schema superuser token clean
+.PHONY: run install install-dev chromium test lint format check-migrations pytest schema superuser token clean bench bench-pg
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -73,7 +73,16 @@ superuser: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py createsuperuser
 
-## token: print an API token, e.g. make token ACCOUNT=admin
+## bench: the benchmarks on SQLite (default dataset), in-process and over HTTP: bench/results.*
+# (never part of `make test`; bench/README.md says what they measure)
+bench: install
+	$(BIN)/python -m bench.run --size default --http
+
+## bench-pg: the same on PostgreSQL (database policytracker_bench): bench/results-pg.*
+bench-pg: install
+	$(BIN)/python -m bench.run --size default --http --database postgres
+
+## token: create and print a new API token (shown once; expires in 90 days), e.g. make token ACCOUNT=admin
 token: install
 	$(BIN)/python manage.py create_api_token $(ACCOUNT)
 

@@ -178,7 +178,7 @@ def test_editors_group_has_every_model_permission():
         assert {f"add_{name}", f"change_{name}", f"delete_{name}", f"view_{name}"} <= codenames
 
 
-def test_a_refused_delete_names_every_referrer(api_client, editor_client):
+def test_a_refused_delete_names_every_referrer(editor_client):
     position = factories.PositionFactory()
     stakeholder = position.stakeholder
     option = factories.PolicyOptionFactory()
