@@ -7,11 +7,13 @@ options, and does the rest in Python.
 """
 
 import datetime
+import heapq
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from options.models import (
     Event,
@@ -394,58 +396,112 @@ class TimelineEntry:
         )
 
 
+class Timeline(Sequence[TimelineEntry]):
+    """A topic's timeline, read a slice at a time: `len()` counts, and a slice (a page) loads
+    only its own entries, so that a page of a topic with years of positions stays cheap.
+
+    The entries are merged from two streams in date order, events first on a date: the keys
+    (date, id) of each stream up to the slice's end are read, merged, and the slice's events and
+    positions then loaded whole. A fixed number of queries per slice."""
+
+    def __init__(self, events: QuerySet, positions: QuerySet):
+        self.events = events.order_by("date", "pk")
+        self.positions = positions.order_by("as_of", "pk")
+        self._count = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.events.count() + self.positions.count()
+        return self._count
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self[index : index + 1 if index != -1 else None][0]
+        start, stop, step = index.indices(len(self))
+        if step != 1:
+            raise ValueError("A timeline is sliced with a step of 1.")
+        if start >= stop:
+            return []
+        keys = heapq.merge(
+            ((date, 0, pk) for date, pk in self.events.values_list("date", "pk")[:stop]),
+            ((as_of, 1, pk) for as_of, pk in self.positions.values_list("as_of", "pk")[:stop]),
+        )
+        page = list(itertools.islice(keys, start, stop))
+        event_ids = [pk for _, kind, pk in page if kind == 0]
+        position_ids = [pk for _, kind, pk in page if kind == 1]
+        events = self.events.model.objects.with_related().in_bulk(event_ids)
+        positions = (
+            Position.objects.with_related()
+            .annotate(previous_stance=Subquery(_previous_stance()))
+            .in_bulk(position_ids)
+        )
+        return [
+            TimelineEntry(date=date, event=events[pk])
+            if kind == 0
+            else TimelineEntry(
+                date=date,
+                position=positions[pk],
+                previous_stance=positions[pk].previous_stance,
+            )
+            for date, kind, pk in page
+        ]
+
+
+def _previous_stance() -> QuerySet:
+    """The stance of the position before the outer one on the same stakeholder × option × basis
+    (in the order as_of, created, id), for a Subquery."""
+    same_date = Q(as_of=OuterRef("as_of"))
+    return (
+        Position.objects.filter(
+            stakeholder=OuterRef("stakeholder"),
+            option=OuterRef("option"),
+            basis=OuterRef("basis"),
+        )
+        .filter(
+            Q(as_of__lt=OuterRef("as_of"))
+            | same_date & Q(created__lt=OuterRef("created"))
+            | same_date & Q(created=OuterRef("created"), id__lt=OuterRef("id"))
+        )
+        .order_by("-as_of", "-created", "-id")
+        .values("stance")[:1]
+    )
+
+
 def timeline_build(
     *,
     topic_id: int,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     stakeholder_ids: Iterable[int] = (),
-) -> list[TimelineEntry]:
+) -> Timeline:
     """Events and positions of a topic in date order (events first on a date), each position
-    with the stance it replaced on the same stakeholder × option × basis.
+    with the stance it replaced on the same stakeholder × option × basis (also when that came
+    before `date_from`).
 
     With `stakeholder_ids`, only their positions and the events they took part in, claimed or
-    denied. A fixed number of queries: events with their relations, positions with theirs.
+    denied. Lazy: see `Timeline`.
     """
     stakeholder_ids = list(stakeholder_ids)
-    events = Event.objects.filter(topic_id=topic_id).with_related()
-    # Earlier positions are read too: they give the stance a position changed from.
-    positions = (
-        Position.objects.filter(option__topic_id=topic_id)
-        .with_related()
-        .order_by("as_of", "created", "id")
-    )
+    events = Event.objects.filter(topic_id=topic_id)
+    positions = Position.objects.filter(option__topic_id=topic_id)
     if date_from:
         events = events.filter(date__gte=date_from)
+        positions = positions.filter(as_of__gte=date_from)
     if date_to:
         events = events.filter(date__lte=date_to)
         positions = positions.filter(as_of__lte=date_to)
     if stakeholder_ids:
-        events = events.filter(
+        involved = (
             Q(participants__in=stakeholder_ids)
             | Q(claimed_by__in=stakeholder_ids)
             | Q(denied_by__in=stakeholder_ids)
-        ).distinct()
-        positions = positions.filter(stakeholder_id__in=stakeholder_ids)
-
-    entries = [TimelineEntry(date=event.date, event=event) for event in events]
-    last_stance: dict[tuple[int, int, str], int] = {}
-    for position in positions:
-        key = (position.stakeholder_id, position.option_id, position.basis)
-        previous = last_stance.get(key)
-        last_stance[key] = position.stance
-        if date_from is None or position.as_of >= date_from:
-            entries.append(
-                TimelineEntry(date=position.as_of, position=position, previous_stance=previous)
-            )
-    entries.sort(
-        key=lambda entry: (
-            entry.date,
-            entry.type != "event",
-            (entry.event or entry.position).pk,
         )
-    )
-    return entries
+        events = events.filter(pk__in=Event.objects.filter(involved).values("pk"))
+        positions = positions.filter(stakeholder_id__in=stakeholder_ids)
+    return Timeline(events, positions)
 
 
 # --- A stakeholder's history ------------------------------------------------------------------

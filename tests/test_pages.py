@@ -121,8 +121,9 @@ def test_page_runs_a_fixed_number_of_queries(client, topic, url, django_assert_m
                 factories.PositionFactory(stakeholder=stakeholder, option=option)
 
     # topic; matrix: options, positions, stakeholders, sources; forecast: options, positions,
-    # influences, pivotal; timeline: events (+5 prefetches), positions (+ disputes)
+    # influences, pivotal; timeline: counts and keys of events and of positions, then events
+    # (+5 prefetches) and positions (+ disputes)
     for _ in range(2):
-        with django_assert_max_num_queries(17):
+        with django_assert_max_num_queries(21):
             assert client.get(url).status_code == 200
         grow()

@@ -368,3 +368,29 @@ def test_history_gives_one_series_per_option_and_basis(option):
         stakeholder_id=stakeholder.id, option_ids=[other_option.id]
     )
     assert [s.option for s in only] == [other_option]
+
+
+def test_a_timeline_page_is_the_same_slice_of_the_whole(option):
+    stakeholders = factories.StakeholderFactory.create_batch(3)
+    for day in range(6):
+        date = APRIL_29 + datetime.timedelta(days=day)
+        factories.EventFactory(topic=option.topic, date=date)
+        for stance, stakeholder in enumerate(stakeholders, start=-1):
+            position(option, stakeholder, stance=stance * (-1) ** day, as_of=date)
+    timeline = services.timeline_build(topic_id=option.topic_id)
+    whole = list(timeline)
+
+    assert len(timeline) == len(whole) == 24
+    for start in range(0, 24, 5):
+        page = timeline[start : start + 5]
+        assert [(e.event or e.position, e.previous_stance) for e in page] == [
+            (e.event or e.position, e.previous_stance) for e in whole[start : start + 5]
+        ]
+    assert timeline[-1].position == whole[-1].position
+    assert timeline[30:40] == []
+    assert [e.previous_stance for e in whole if e.position and e.date == APRIL_29] == [None] * 3
+    assert [e.stance_changed for e in whole if e.position and e.date == MAY_1] == [
+        True,
+        False,
+        True,
+    ]

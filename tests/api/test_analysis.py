@@ -275,8 +275,9 @@ def grow(crisis, stakeholders: int, options: int):
         ("stance-matrix/?as_of=2019-05-01", 6),
         # topic (+2 prefetches); options, positions, influences, pivotal stakeholders
         ("forecast/?as_of=2019-05-01", 7),
-        # topic (+2); events and their 5 prefetches; positions and their disputes
-        ("timeline/?limit=500", 11),
+        # topic (+2); counts and keys of events and of positions; the page's events and
+        # their 5 prefetches; the page's positions (previous stances joined) and disputes
+        ("timeline/?limit=500", 15),
     ],
 )
 def test_topic_analysis_runs_a_fixed_number_of_queries(
