@@ -1,0 +1,1 @@
+"""Benchmarks of the API against two baselines: `python -m bench.run` (see bench/README.md)."""
