@@ -1,7 +1,7 @@
 """Shared fixtures: users in each role, and API clients that act as them."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
 
 
@@ -27,11 +27,20 @@ def user(django_user_model):
     return django_user_model.objects.create_user("reader", password="reader-password-1")
 
 
+def editors_group() -> Group:
+    """The `editors` group, as its data migration makes it. A transactional test that ran before
+    (live-server and concurrency tests) flushed the database, group included, and
+    serialized_rollback cannot put it back, the content types having been recreated meanwhile."""
+    editors, _ = Group.objects.get_or_create(name="editors")
+    editors.permissions.add(*Permission.objects.filter(content_type__app_label="options"))
+    return editors
+
+
 @pytest.fixture
 def editor(django_user_model):
     """A member of the `editors` group (created by a data migration)."""
     editor = django_user_model.objects.create_user("editor", password="editor-password-1")
-    editor.groups.add(Group.objects.get(name="editors"))
+    editor.groups.add(editors_group())
     return editor
 
 

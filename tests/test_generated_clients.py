@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
+
+from tests.conftest import editors_group
 
 SCHEMA = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"
 CLIENTS = Path(__file__).resolve().parent / "clients"
@@ -100,15 +101,6 @@ def client_python(tmp_path_factory) -> Path:
         timeout=300,
     )
     return python
-
-
-def editors_group() -> Group:
-    """The `editors` group as its data migration makes it. A transactional test that ran before
-    (the browser tests) flushed the database, group included; serialized_rollback cannot put it
-    back then, as the content types were recreated meanwhile under other ids."""
-    editors, _ = Group.objects.get_or_create(name="editors")
-    editors.permissions.add(*Permission.objects.filter(content_type__app_label="options"))
-    return editors
 
 
 # The workflow runs in another process against the live server: the test database is committed

@@ -25,9 +25,9 @@ def without_timestamps(data):
     return data
 
 
-# Fresh ids, as in the database `make run` creates; serialized_rollback puts the editors group
-# (a data migration) back for the tests that follow.
-@pytest.mark.django_db(transaction=True, reset_sequences=True, serialized_rollback=True)
+# Fresh ids, as in the database `make run` creates. (The database is flushed afterwards: the
+# `editor` fixture recreates the editors group for the tests that follow.)
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_the_schema_examples_are_the_seed_data_answers(api_client):
     call_command("load_seed", stdout=io.StringIO())
 
