@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev chromium test lint format check-migrations pytest schema superuser token clean bench bench-pg
+.PHONY: run install install-dev chromium test lint format check-migrations pytest fuzz schema superuser token clean bench bench-pg
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -64,6 +64,11 @@ check-migrations: install-dev
 
 pytest: install-dev
 	$(BIN)/pytest
+
+## fuzz: schemathesis against a live server on a throwaway database (schemathesis.toml,
+## tests/fuzz.py); about 3 minutes, not yet part of `make test`
+fuzz: install-dev
+	$(BIN)/python -m tests.fuzz
 
 ## schema: regenerate the committed OpenAPI schema, docs/openapi.yaml
 schema: install

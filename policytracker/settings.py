@@ -308,6 +308,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "options.api.schema.drop_unreferenced_components",
+        "options.api.schema.add_record_links",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StakeholderKindEnum": "options.models.Stakeholder.Kind",

@@ -164,7 +164,8 @@ def test_admin_refuses_a_duplicate_position_with_the_api_message(
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == [message]
-    api = editor_client.post("/api/v1/positions/", position_form, format="json")
+    # The same position in JSON, where the stance is a number.
+    api = editor_client.post("/api/v1/positions/", {**position_form, "stance": 1}, format="json")
     assert api.status_code == 400
     assert api.json()["errors"]["non_field_errors"] == [message]
     assert models.Position.objects.count() == 1

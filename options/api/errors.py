@@ -25,6 +25,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, get_urlconf, resolve
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler
@@ -205,6 +206,10 @@ def problem_response(status_code: int, detail: str, code: str) -> JsonResponse:
 NO_ENDPOINT = "No API endpoint at this address."
 
 
+# Exempt from the CSRF check: it changes nothing, and a POST, PUT, PATCH or DELETE to an address
+# without an endpoint would otherwise get Django's HTML "CSRF verification failed" page (403)
+# instead of this JSON 404.
+@csrf_exempt
 def api_not_found(request, exception=None):
     """Every address under /api/ that no endpoint answers (routed last under /api/, so that the
     answer is JSON with DEBUG on too, where Django would show its HTML page).

@@ -13,10 +13,17 @@ import re
 import django_filters as filters
 from django import forms
 from django.db.models import BooleanField, F
+from django_filters.fields import ModelMultipleChoiceField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from options import models
+from options.api.serializers import MAX_ID
+
+# What a slug is (django.db.models.SlugField, allow_unicode off), as the schema says it.
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+SLUG_MAX_LENGTH = 100
 
 
 class BooleanParameterField(forms.Field):
@@ -49,11 +56,30 @@ class FilterSet(filters.FilterSet):
     }
 
 
+class IdsField(ModelMultipleChoiceField):
+    """Related objects' ids: a whole number outside 1 … MAX_ID names no object, and is refused
+    as such before any query (SQLite cannot compare an id with a number past 64 bits)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if isinstance(pk, str) and re.fullmatch(r"-?[0-9]+", pk) and not 1 <= int(pk) <= MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
+class IdsFilter(filters.ModelMultipleChoiceFilter):
+    field_class = IdsField
+
+
 def by_id(field_name: str, model, help_text: str | None = None):
-    return filters.ModelMultipleChoiceFilter(
-        field_name=field_name,
-        queryset=model.objects.all(),
-        help_text=help_text or f"{model._meta.verbose_name.capitalize()} id (repeatable).",
+    help_text = help_text or f"{model._meta.verbose_name.capitalize()} id (repeatable)."
+    # The schema of each value (the filter repeats): an id, from 1.
+    return extend_schema_field({"type": "integer", "minimum": 1, "description": help_text})(
+        IdsFilter(field_name=field_name, queryset=model.objects.all(), help_text=help_text)
     )
 
 
@@ -66,12 +92,30 @@ class SlugsFilter(filters.ModelMultipleChoiceFilter):
 
 
 def by_slug(field_name: str, model, help_text: str | None = None):
-    return SlugsFilter(
-        field_name=field_name,
-        queryset=model.objects.all(),
-        to_field_name="slug",
-        help_text=help_text or f"{model._meta.verbose_name.capitalize()} slug (repeatable).",
+    help_text = help_text or f"{model._meta.verbose_name.capitalize()} slug (repeatable)."
+    # The schema of each value (the filter repeats): a slug.
+    schema = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": SLUG_MAX_LENGTH,
+        "pattern": SLUG_PATTERN,
+        "description": help_text,
+    }
+    return extend_schema_field(schema)(
+        SlugsFilter(
+            field_name=field_name,
+            queryset=model.objects.all(),
+            to_field_name="slug",
+            help_text=help_text,
+        )
     )
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole number (django-filter's NumberFilter takes decimals, which an integer field would
+    truncate: `stance_min=0.5` would mean stance ≥ 0)."""
+
+    field_class = forms.IntegerField
 
 
 def date_range(field_name: str):
@@ -202,10 +246,10 @@ class PositionFilterSet(FilterSet):
     stance = filters.MultipleChoiceFilter(
         choices=models.Position.Stance.choices, help_text="Exact stance, −2 … 2 (repeatable)."
     )
-    stance_min = filters.NumberFilter(field_name="stance", lookup_expr="gte")
-    stance_max = filters.NumberFilter(field_name="stance", lookup_expr="lte")
-    salience_min = filters.NumberFilter(field_name="salience", lookup_expr="gte")
-    salience_max = filters.NumberFilter(field_name="salience", lookup_expr="lte")
+    stance_min = IntegerFilter(field_name="stance", lookup_expr="gte")
+    stance_max = IntegerFilter(field_name="stance", lookup_expr="lte")
+    salience_min = IntegerFilter(field_name="salience", lookup_expr="gte")
+    salience_max = IntegerFilter(field_name="salience", lookup_expr="lte")
     confidence = filters.MultipleChoiceFilter(choices=models.Position.Confidence.choices)
     reported_by_id = by_id("reported_by", models.Stakeholder)
     reported_by = by_slug("reported_by", models.Stakeholder)
@@ -243,8 +287,8 @@ class InfluenceFilterSet(FilterSet):
     topic_id = by_id("topic", models.Topic)
     topic = by_slug("topic", models.Topic)
     source_id = by_id("source", models.Source)
-    capability_min = filters.NumberFilter(field_name="capability", lookup_expr="gte")
-    capability_max = filters.NumberFilter(field_name="capability", lookup_expr="lte")
+    capability_min = IntegerFilter(field_name="capability", lookup_expr="gte")
+    capability_max = IntegerFilter(field_name="capability", lookup_expr="lte")
     as_of = date_range("as_of")
 
     class Meta:

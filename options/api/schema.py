@@ -4,6 +4,7 @@ responses the server really sends, on every operation.
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from drf_spectacular import openapi
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
@@ -11,6 +12,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 
 from options.api.conditional import ConditionalWritesMixin
 from options.api.errors import ProblemSerializer
@@ -110,13 +112,13 @@ def can_be_refused_deletion(model: type[models.Model]) -> bool:
 
 
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
-    """A `BriefRelatedField` is an id in requests and a brief object in responses."""
+    """A `BriefRelatedField` is an id (from 1) in requests and a brief object in responses."""
 
     target_class = "options.api.serializers.BriefRelatedField"
 
     def map_serializer_field(self, auto_schema, direction):
         if direction == "request":
-            return build_basic_type(OpenApiTypes.INT)
+            return {**build_basic_type(OpenApiTypes.INT), "minimum": 1}
         return auto_schema.resolve_serializer(self.target.brief_serializer_class, direction).ref
 
 
@@ -140,6 +142,9 @@ class ChangeTypeFieldExtension(OpenApiSerializerFieldExtension):
         return component.ref
 
 
+# Something other than white space (unanchored: anywhere in the text).
+NOT_BLANK_PATTERN = r"\S"
+
 RETRY_AFTER_HEADER = {
     "description": "Seconds to wait before the next request is accepted.",
     "required": True,
@@ -155,6 +160,39 @@ class TokenScheme(KnoxTokenScheme):
 
 
 class AutoSchema(openapi.AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A text that may not be blank may not be white space alone either: the server trims
+        # the white space around a text (DRF's `trim_whitespace`) before it checks that
+        # something is left. Say so: `minLength: 1` alone would let " " through. (Slugs, URLs
+        # and the like have a pattern of their own, which allows no white space.)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+            and isinstance(schema, dict)
+            and schema.get("type") == "string"
+        ):
+            schema["pattern"] = NOT_BLANK_PATTERN
+        return schema
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        # A query parameter given blank (`?as_of_after=`, `?limit=`) counts as not given: the
+        # REST framework and django-filter read a query as an HTML form, where an empty input
+        # means no input. Say so (OpenAPI's `allowEmptyValue`), on every optional parameter that
+        # takes one value; one that repeats refuses a blank value like any other invalid one.
+        for parameter in parameters:
+            if (
+                parameter.get("in") == "query"
+                and not parameter.get("required")
+                and parameter.get("schema", {}).get("type") != "array"
+            ):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _model(self):
         queryset = getattr(self.view, "queryset", None)
         return queryset.model if queryset is not None else None
@@ -304,4 +342,65 @@ def drop_unreferenced_components(result, generator, request, public):
     for name in list(schemas):
         if name not in reachable:
             del schemas[name]
+    return result
+
+
+HTTP_METHODS = {"get", "put", "patch", "delete", "post", "head", "options", "trace"}
+CONDITIONAL_METHODS = {"put", "patch", "delete"}
+
+
+def _links(targets: dict, id_expression: str, *, etag: bool) -> dict:
+    """OpenAPI links to the operations `targets` ({(path, method): operation}) on one record:
+    its `id` from `id_expression`, and, if `etag`, the writes' `If-Match` from the ETag."""
+    links = {}
+    for (_path, method), operation in sorted(targets.items()):
+        parameters = {"path.id": id_expression}
+        if etag and method in CONDITIONAL_METHODS:
+            parameters["header.If-Match"] = "$response.header.ETag"
+        links[operation["operationId"]] = {
+            "operationId": operation["operationId"],
+            "parameters": parameters,
+        }
+    return links
+
+
+def add_record_links(result, generator, request, public):
+    """Postprocessing hook: OpenAPI links between a collection's operations on one record.
+
+    - a create's 201 gives the new record's `id` to every operation under its address, and its
+      `ETag` to the writes' `If-Match`;
+    - a read or a write of the record (200) gives its `ETag` to the next write's `If-Match`;
+    - a delete (204) gives the `id` to the read, which then answers 404.
+
+    Clients may follow them; schemathesis's stateful tests do (schemathesis.toml), so that they
+    create records and then read, change and delete those very records.
+    """
+    paths = result.get("paths", {})
+    for collection, item in paths.items():
+        create = item.get("post")
+        if "{" in collection or create is None or "201" not in create.get("responses", {}):
+            continue
+        detail = f"{collection}{{id}}/"
+        on_record = {
+            (path, method): operation
+            for path, path_item in paths.items()
+            if path.startswith(detail)
+            for method, operation in path_item.items()
+            if method in HTTP_METHODS
+        }
+        writes = {
+            key: op
+            for key, op in on_record.items()
+            if key[0] == detail and key[1] in CONDITIONAL_METHODS
+        }
+        reads = {key: op for key, op in on_record.items() if key == (detail, "get")}
+
+        create["responses"]["201"]["links"] = _links(on_record, "$response.body#/id", etag=True)
+        for method in ("get", "put", "patch"):
+            response = paths.get(detail, {}).get(method, {}).get("responses", {}).get("200")
+            if response is not None:
+                response["links"] = _links(writes, "$request.path.id", etag=True)
+        deleted = paths.get(detail, {}).get("delete", {}).get("responses", {}).get("204")
+        if deleted is not None:
+            deleted["links"] = _links(reads, "$request.path.id", etag=False)
     return result

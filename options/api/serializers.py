@@ -10,12 +10,15 @@ import copy
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models as db_models
 from django.db import transaction
 from django.urls import NoReverseMatch
 from django.utils import timezone
+from django_countries.serializer_fields import CountryField as CountrySerializerField
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
@@ -69,6 +72,75 @@ class BriefPolicyOptionSerializer(BriefSerializer):
         extra_kwargs = {"url": {"view_name": "api:policyoption-detail"}}
 
 
+# --- JSON types, strictly ------------------------------------------------------------------
+# DRF converts what it can: "5" and 5.0 to the integer 5, 1 and "yes" to true, 3 to the string
+# "3", {} to an empty list of ids. The schema promises JSON types, and generated clients rely on
+# them: a value of another type is refused (400) like any other invalid value.
+
+# The largest id (a BigAutoField): a larger number names no record. (SQLite cannot even compare
+# a column with it, and would fail.)
+MAX_ID = 2**63 - 1
+
+
+def is_json_type(data, json_type: type) -> bool:
+    """Whether `data`, as parsed from JSON, is of `json_type` (a bool is not an int here)."""
+    return isinstance(data, json_type) and (json_type is bool or not isinstance(data, bool))
+
+
+class JSONTypeMixin:
+    """Refuses a value that is not of the field's JSON type, before any conversion."""
+
+    json_type: type = str
+
+    def to_internal_value(self, data):
+        if not is_json_type(data, self.json_type):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(JSONTypeMixin, serializers.CharField):
+    """A string, and only a string (DRF's CharField takes numbers too)."""
+
+
+class StrictSlugField(JSONTypeMixin, serializers.SlugField):
+    """A slug, given as a string."""
+
+
+class StrictURLField(JSONTypeMixin, serializers.URLField):
+    """A URL, given as a string."""
+
+
+class StrictIntegerField(JSONTypeMixin, serializers.IntegerField):
+    """An integer, and only an integer (DRF's IntegerField takes "5" and 5.0 too)."""
+
+    json_type = int
+
+
+class StrictBooleanField(JSONTypeMixin, serializers.BooleanField):
+    """true or false (DRF's BooleanField takes 1, "yes", "on"… too)."""
+
+    json_type = bool
+
+
+class StrictCountryField(CountrySerializerField):
+    """An ISO 3166-1 alpha-2 code from the schema's enum, or blank where allowed (django-countries
+    also takes a {"code": …} object, a lowercase code or a country's name)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or (data and data not in self.choices):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class StrictManyRelatedField(serializers.ManyRelatedField):
+    """A list of related objects' ids, and only a list (DRF's takes any iterable, e.g. {})."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     """Written as the related object's id; read as the related object's brief form."""
 
@@ -77,8 +149,24 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         kwargs.setdefault("queryset", brief_serializer_class.Meta.model.objects.all())
         super().__init__(**kwargs)
 
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return StrictManyRelatedField(**list_kwargs)
+
     def use_pk_only_optimization(self):
         return False
+
+    def to_internal_value(self, data):
+        # An id is an integer (DRF would look up "5", 5.0 and true as well).
+        if not is_json_type(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
     def to_representation(self, value):
         return self.brief_serializer_class(value, context=self.context).data
@@ -91,18 +179,37 @@ def brief(serializer_class: type[BriefSerializer], **kwargs) -> BriefRelatedFiel
 # --- Shared behaviour -------------------------------------------------------------------------
 
 
-# (Comments, not a docstring: docstrings of serializers become OpenAPI descriptions.)
+# (Comments, not docstrings: docstrings of serializers become OpenAPI descriptions.)
+# A ModelSerializer whose fields take only their JSON type (see StrictCharField and the others).
+class StrictModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        db_models.CharField: StrictCharField,
+        db_models.TextField: StrictCharField,
+        db_models.SlugField: StrictSlugField,
+        db_models.URLField: StrictURLField,
+        db_models.IntegerField: StrictIntegerField,
+        db_models.SmallIntegerField: StrictIntegerField,
+        db_models.PositiveIntegerField: StrictIntegerField,
+        db_models.PositiveSmallIntegerField: StrictIntegerField,
+        db_models.BigIntegerField: StrictIntegerField,
+        db_models.BooleanField: StrictBooleanField,
+    }
+
+
 # A ModelSerializer that validates with the model's own `full_clean()`. DRF does not call it, so
 # a broken CheckConstraint would surface as an IntegrityError. Running it checks field
 # validators, `clean()`, unique and check constraints with Django's messages, the ones the admin
 # shows. DRF's own unique validators are dropped so that each rule is checked once, with one
 # message.
-class ModelSerializer(CountryFieldMixin, serializers.ModelSerializer):
+class ModelSerializer(CountryFieldMixin, StrictModelSerializer):
     def get_validators(self):
         return []
 
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is CountrySerializerField:
+            field_class = StrictCountryField
         if "validators" in field_kwargs:
             field_kwargs["validators"] = [
                 validator
@@ -149,7 +256,7 @@ class SourceSerializer(ModelSerializer):
     """Where a fact comes from."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
-    web_url = serializers.URLField(
+    web_url = StrictURLField(
         source="url",
         max_length=500,
         required=False,
@@ -247,7 +354,7 @@ class StakeholderSerializer(ModelSerializer):
     """Anyone whose position matters, with its affiliations (read-only)."""
 
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=StrictCharField(max_length=200),
         required=False,
         help_text="Other names the stakeholder goes by.",
     )
@@ -408,7 +515,7 @@ class PositionSerializer(ModelSerializer):
         extra_kwargs = {"url": {"view_name": "api:position-detail"}}
 
 
-class EventParticipantSerializer(serializers.ModelSerializer):
+class EventParticipantSerializer(StrictModelSerializer):
     """A stakeholder's part in an event."""
 
     stakeholder = brief(BriefStakeholderSerializer)
@@ -684,7 +791,7 @@ class HistoryQuerySerializer(serializers.Serializer):
         help_text="Only these options (slug, repeatable).",
     )
     option_id = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         default=list,
         help_text="Only these options (id, repeatable).",

@@ -255,6 +255,38 @@ def test_position_history_filters_by_option(api_client, crisis):
     assert api_client.get(url + "?option=no-such-option").status_code == 400
 
 
+def test_position_history_refuses_an_option_id_past_64_bits(api_client, crisis):
+    # On SQLite, the service's query would have failed (OverflowError, a 500).
+    url = f"/api/v1/stakeholders/{crisis['minister'].pk}/positions/history/"
+
+    response = api_client.get(url + "?option_id=36157275335303272333312")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "option_id": {"0": ["Ensure this value is less than or equal to 9223372036854775807."]}
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "blank", "given"),
+    [
+        ("options/{deal}/forecast/", "?basis=&as_of=2019-05-01", "?as_of=2019-05-01"),
+        ("topics/{topic}/forecast/", "?as_of=2019-05-01&basis=", "?as_of=2019-05-01"),
+        ("topics/{topic}/stance-matrix/", "?basis=&as_of=2019-05-01", "?as_of=2019-05-01"),
+        ("topics/{topic}/timeline/", "?from=&to=", ""),
+    ],
+)
+def test_a_blank_parameter_counts_as_not_given(api_client, crisis, path, blank, given):
+    # Found by the fuzz run: the schema called `?basis=` invalid (not one of the bases), the
+    # server answered it as if no basis were given. It now says so (`allowEmptyValue`).
+    url = "/api/v1/" + path.format(deal=crisis["deal"].pk, topic=crisis["topic"].pk)
+
+    response = api_client.get(url + blank)
+
+    assert response.status_code == 200
+    assert response.json() == api_client.get(url + given).json()
+
+
 def grow(crisis, stakeholders: int, options: int):
     """Add stakeholders with a position on every option (new and existing), and influences."""
     topic = crisis["topic"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.conf import settings
+from rest_framework.test import APIClient
 
 from options import models
 from options.api import urls as api_urls
@@ -65,6 +66,22 @@ def test_the_valid_payload_is_accepted(editor_client, valid):
         ),
         ({"source": "abc"}, {"source": ["Incorrect type. Expected pk value, received str."]}),
         ({"option": None}, {"option": ["This field may not be null."]}),
+        # Values of another JSON type than the schema's are refused, not converted (found by
+        # the fuzz run: DRF took "1" and 1.0 for 1, "true" for true, 0 for "0", true for id 1).
+        ({"stance": "1"}, {"stance": ["A valid integer is required."]}),
+        ({"stance": 1.0}, {"stance": ["A valid integer is required."]}),
+        ({"salience": True}, {"salience": ["A valid integer is required."]}),
+        ({"retracted": "true"}, {"retracted": ["Must be a valid boolean."]}),
+        ({"retracted": 1}, {"retracted": ["Must be a valid boolean."]}),
+        ({"quote": 0}, {"quote": ["Not a valid string."]}),
+        ({"source": True}, {"source": ["Incorrect type. Expected pk value, received bool."]}),
+        ({"source": "1"}, {"source": ["Incorrect type. Expected pk value, received str."]}),
+        # An id past 64 bits names no record (SQLite cannot even compare it).
+        (
+            {"source": 10**20},
+            {"source": ['Invalid pk "100000000000000000000" - object does not exist.']},
+        ),
+        ({"source": 0}, {"source": ['Invalid pk "0" - object does not exist.']}),
         (
             {"as_of": "30-04-2019"},
             {"as_of": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]},
@@ -230,7 +247,33 @@ def test_multipart_bodies_are_refused(editor_client):
             {"basis": ["Select a valid choice. rumoured is not one of the available choices."]},
         ),
         ("stance=7", {"stance": ["Select a valid choice. 7 is not one of the available choices."]}),
-        ("salience_min=abc", {"salience_min": ["Enter a number."]}),
+        ("salience_min=abc", {"salience_min": ["Enter a whole number."]}),
+        # Found by the fuzz run: a decimal was truncated (stance ≥ 0.5 read as stance ≥ 0).
+        ("stance_min=0.5", {"stance_min": ["Enter a whole number."]}),
+        # Found by the fuzz run: an id past 64 bits was a 500 on SQLite (OverflowError).
+        (
+            "stakeholder_id=36157275335303272333312",
+            {
+                "stakeholder_id": [
+                    "Select a valid choice. 36157275335303272333312 is not one of the available "
+                    "choices."
+                ]
+            },
+        ),
+        (
+            "stakeholder_id=-36157275335303272333312&stakeholder_id=1",
+            {
+                "stakeholder_id": [
+                    "Select a valid choice. -36157275335303272333312 is not one of the available "
+                    "choices."
+                ]
+            },
+        ),
+        # A blank slug names no record (the schema says a slug is at least one character).
+        (
+            "stakeholder=",
+            {"stakeholder": ["Select a valid choice.  is not one of the available choices."]},
+        ),
         (
             "as_of_after=nope&stakeholder_id=abc",
             {"as_of": ["Enter a valid date."], "stakeholder_id": ["“abc” is not a valid value."]},
@@ -351,6 +394,19 @@ NO_ENDPOINT = {
 @pytest.mark.parametrize("method", ["get", "post", "delete"])
 def test_an_unknown_address_under_api_is_a_json_404(api_client, url, method):
     response = getattr(api_client, method)(url, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 404
+    assert problem(response) == NO_ENDPOINT
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_write_to_an_unknown_address_is_a_json_404_not_a_csrf_page(editor, method):
+    # Found by the fuzz run: DELETE /api/v1/events/-6.1e-213/ (no endpoint: ids have no dot)
+    # with a session got Django's HTML "CSRF verification failed" page (403).
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(editor)
+
+    response = getattr(client, method)("/api/v1/events/-6.1e-213/", HTTP_ACCEPT="text/html")
 
     assert response.status_code == 404
     assert problem(response) == NO_ENDPOINT
@@ -606,3 +662,16 @@ def test_empty_page_parameters_are_the_defaults(api_client, position):
 
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+def test_blank_single_valued_filters_count_as_not_given(api_client, position):
+    # As the schema says (`allowEmptyValue`); the fuzz run found it calling `?as_of_before=`
+    # invalid while the server answered the whole list.
+    response = api_client.get(f"{POSITIONS}?as_of_before=&retracted=&salience_min=&search=")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    # A repeatable filter takes values from a list, which blank is not part of.
+    assert api_client.get(f"{POSITIONS}?confidence=").json()["errors"] == {
+        "confidence": ["Select a valid choice.  is not one of the available choices."]
+    }

@@ -127,6 +127,22 @@ def test_create_refuses_a_bad_web_address(editor_client):
     assert response.json()["errors"] == {"web_url": ["Enter a valid URL."]}
 
 
+@pytest.mark.parametrize(
+    ("values", "errors"),
+    [
+        # Found by the fuzz run: a number was taken as notes ("0").
+        ({"notes": 0}, {"notes": ["Not a valid string."]}),
+        ({"web_url": 7}, {"web_url": ["Enter a valid URL."]}),
+        ({"cited_in": [1]}, {"cited_in": ["Incorrect type. Expected pk value, received list."]}),
+    ],
+)
+def test_create_refuses_values_of_another_json_type(editor_client, values, errors):
+    response = editor_client.post(URL, {"slug": "s", "title": "S", "kind": "report", **values})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == errors
+
+
 def test_full_update(editor_client, data):
     statement = data["statement"]
 

@@ -144,6 +144,18 @@ def test_create_takes_source_ids(editor_client, data):
         ({"aliases": "not a list"}, {"aliases": ['Expected a list of items but got type "str".']}),
         ({"aliases": [""]}, {"aliases": {"0": ["This field may not be blank."]}}),
         ({"kind": "alien"}, {"kind": ['"alien" is not a valid choice.']}),
+        # Found by the fuzz run: values of another JSON type were taken (`{}` as no sources, as
+        # no country; a number as a name). The country is a code from the schema's enum:
+        # django-countries would also take a {"code": …} object, a lowercase code, a name.
+        ({"sources": {}}, {"sources": ['Expected a list of items but got type "dict".']}),
+        ({"country": {}}, {"country": ['"{}" is not a valid choice.']}),
+        ({"country": {"code": "VE"}}, {"country": ["\"{'code': 'VE'}\" is not a valid choice."]}),
+        ({"country": "ve"}, {"country": ['"ve" is not a valid choice.']}),
+        ({"country": "Venezuela"}, {"country": ['"Venezuela" is not a valid choice.']}),
+        ({"name": 7}, {"name": ["Not a valid string."]}),
+        ({"aliases": [7]}, {"aliases": {"0": ["Not a valid string."]}}),
+        # White space alone is blank (the schema's pattern says so: `\S`), "\x1d" included.
+        ({"name": " \x1d"}, {"name": ["This field may not be blank."]}),
     ],
 )
 def test_create_refuses_bad_values(editor_client, values, errors):

@@ -159,6 +159,23 @@ def test_create_refuses_an_unknown_country(editor_client, data):
     assert response.json()["errors"] == {"country": ['"XX" is not a valid choice.']}
 
 
+@pytest.mark.parametrize(
+    ("values", "errors"),
+    [
+        # Found by the fuzz run: `{}` was taken as no sources, and as no country.
+        ({"sources": {}}, {"sources": ['Expected a list of items but got type "dict".']}),
+        ({"country": {}}, {"country": ['"{}" is not a valid choice.']}),
+        ({"question": 0}, {"question": ["Not a valid string."]}),
+    ],
+)
+def test_create_refuses_values_of_another_json_type(editor_client, data, values, errors):
+    response = editor_client.post(URL, {"slug": "t", "title": "T", "question": "Q", **values})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == errors
+    assert not models.Topic.objects.filter(slug="t").exists()
+
+
 def test_delete_unlinks_its_sources(editor_client, data):
     response = editor_client.delete(f"{URL}{data['venezuela'].pk}/")
 

@@ -1,0 +1,112 @@
+"""Schemathesis hooks of the fuzz run (schemathesis.toml `hooks`; tests/fuzz.py runs it).
+
+`positive_data_acceptance` expects a request that the schema says is valid to succeed. Some such
+requests are refused by design, for what no JSON Schema can say: that an id or a slug names a
+record that exists, that a slug is not taken yet, that an end date is not before the start date,
+that `If-Match` names the current version. schemathesis.toml lets that check accept 400 and 412
+for this reason; `valid_data_refused_only_for_what_the_schema_cannot_say` then checks every such
+answer to a valid request: a 412 only when the request sent `If-Match`, a 400 only with errors
+of the kinds listed below. Any other 400 to a valid request means the schema and the server
+disagree, and fails the run as the built-in check would have.
+"""
+
+import re
+
+import schemathesis
+from schemathesis.specs.openapi.checks import is_unexpected_http_status_case
+
+# Errors that a valid request may get, whatever field or parameter they are on.
+DATA_ERRORS = [
+    # A related record that does not exist (DRF's PrimaryKeyRelatedField).
+    r'Invalid pk ".*" - object does not exist\.',
+    # Unique fields and constraints (Django's message, then the models' own).
+    r".+ with this .+ already exists\.",
+    r"This topic already has an (option|event) with this slug\.",
+    r"This source already gives this stakeholder's position on this option, on this basis and "
+    r"date\.",
+    r"This stakeholder already has an influence on this topic at this date\.",
+    r"This stakeholder already takes part in this event\.",
+    r"A stakeholder can take part only once\.",
+    # Rules between fields, or about a related record (options/models.py).
+    r"The end date cannot be before the start date\.",
+    r"A stakeholder cannot be affiliated with itself\.",
+    r"Only a reported position names who reported it\.",
+    r"Sanction measures belong to an option of the kind sanctions\.",
+    # The analysis endpoints' slugs that name no record (options/api/views.py).
+    r"No (stakeholder|option) with these slugs\.",
+    # No text takes U+0000 (PostgreSQL cannot store it): every string field and parameter refuses
+    # it with this message. The schema does not say it on each of its hundreds of strings (a
+    # pattern on every one, carried by every generated client, for one character).
+    r"Null characters are not allowed\.",
+]
+# Errors that a valid request may get on one field.
+FIELD_ERRORS = {
+    # JSON Schema's `uri` format takes any URI (mailto:…, urn:…, a host name of any length); a
+    # source's address is a web address, as Django's URLValidator checks it (http, https, ftp or
+    # ftps; host names as DNS allows them, 253 characters at most). No JSON Schema format says
+    # that, and a regular expression could only approximate it.
+    "web_url": re.compile(r"Enter a valid URL\."),
+}
+# django-filter's answer to an id or a slug that names no record. It is also its answer to a
+# value outside an enum, which the schema does say: accepted only on a parameter without enum.
+UNKNOWN_RECORD_IN_FILTER = re.compile(
+    r"Select a valid choice\. .* is not one of the available choices\.", re.DOTALL
+)
+DATA_ERROR = re.compile("|".join(f"(?:{pattern})" for pattern in DATA_ERRORS), re.DOTALL)
+
+
+def messages(errors, key=None):
+    """(top-level field or parameter, message) for every message in a problem's `errors`."""
+    if isinstance(errors, dict):
+        for name, value in errors.items():
+            yield from messages(value, name if key is None else key)
+    elif isinstance(errors, list):
+        for item in errors:
+            yield from messages(item, key)
+    else:
+        yield key, str(errors)
+
+
+def enum_parameters(case) -> set[str]:
+    """The operation's parameters whose values come from an enum."""
+    names = set()
+    for parameter in case.operation.definition.raw.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if "enum" in schema or "enum" in schema.get("items", {}):
+            names.add(parameter.get("name"))
+    return names
+
+
+@schemathesis.check
+def valid_data_refused_only_for_what_the_schema_cannot_say(ctx, response, case):
+    """A 400 or 412 to a request the schema calls valid must be one the schema cannot foresee."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or is_unexpected_http_status_case(case):
+        return None
+    if response.status_code == 412:
+        if "If-Match" not in response.request.headers:
+            raise AssertionError("412 Precondition Failed to a request without If-Match")
+        return None
+    if response.status_code != 400:
+        return None
+    try:
+        problem = response.json()
+    except ValueError:
+        raise AssertionError("A 400 whose body is not JSON") from None
+    errors = problem.get("errors") if isinstance(problem, dict) else None
+    if not errors:
+        raise AssertionError(f"A valid request refused without field errors: {problem}")
+    enums = enum_parameters(case)
+    unexplained = [
+        f"{key}: {message}"
+        for key, message in messages(errors)
+        if not DATA_ERROR.fullmatch(message)
+        and not (key in FIELD_ERRORS and FIELD_ERRORS[key].fullmatch(message))
+        and not (UNKNOWN_RECORD_IN_FILTER.fullmatch(message) and key not in enums)
+    ]
+    if unexplained:
+        raise AssertionError(
+            "A request the schema calls valid was refused for what the schema could have said:\n"
+            + "\n".join(unexplained)
+        )
+    return None
