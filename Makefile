@@ -37,8 +37,9 @@ run: install
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## test: install, then lint, migrations check and the whole test suite (schema check included)
-test: install-dev chromium lint check-migrations pytest
+## test: install, then lint, migrations check, the whole test suite (schema check included) and
+## the fuzz run
+test: install-dev chromium lint check-migrations pytest fuzz
 
 # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 chromium:
@@ -66,7 +67,7 @@ pytest: install-dev
 	$(BIN)/pytest
 
 ## fuzz: schemathesis against a live server on a throwaway database (schemathesis.toml,
-## tests/fuzz.py); about 3 minutes, not yet part of `make test`
+## tests/fuzz.py); about 3 minutes
 fuzz: install-dev
 	$(BIN)/python -m tests.fuzz
 
