@@ -55,7 +55,6 @@ class ConditionalWritesMixin:
         with transaction.atomic():
             self.check_if_match(instance)
             super().perform_destroy(instance)
-        self.etag_instance = None
 
     def check_if_match(self, instance) -> None:
         """Within the write's transaction: hold the record if it is at a version `If-Match`
