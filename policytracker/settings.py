@@ -266,7 +266,7 @@ REST_FRAMEWORK = {
     # JSON only: the schema and generated clients see JSON request bodies.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "options.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "options.api.pagination.LimitOffsetPagination",

@@ -27,8 +27,9 @@ from django.urls import Resolver404, get_urlconf, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler
+
+from options.api.renderers import ORJSONRenderer
 
 
 class Conflict(exceptions.APIException):
@@ -151,8 +152,8 @@ def problem_exception_handler(exc, context):
     if request is not None:
         # JSON, even for a client that asked for HTML (the browsable API) or for something
         # the API cannot produce (406).
-        request.accepted_renderer = JSONRenderer()
-        request.accepted_media_type = JSONRenderer.media_type
+        request.accepted_renderer = ORJSONRenderer()
+        request.accepted_media_type = ORJSONRenderer.media_type
     problem = {
         "type": "about:blank",
         "title": HTTPStatus(response.status_code).phrase,
