@@ -574,7 +574,7 @@ def test_an_unknown_query_parameter_is_a_400_that_lists_the_known_ones(api_clien
     }
     assert body["detail"].startswith(
         "Unknown query parameters: colour, stakholder. This operation takes: as_of_after, "
-        "as_of_before, basis, confidence, format, limit, offset, option, "
+        "as_of_before, basis, confidence, cursor, format, limit, offset, option, "
     )
     assert "stakeholder, stakeholder_id, " in body["detail"]
 
