@@ -50,10 +50,9 @@ def prepare(size: str, stdout=None) -> dict:
         generated = True
     generated_at = time.perf_counter()
     add_extras()
-    if generated and connection.vendor == "postgresql":
-        # PostgreSQL's autovacuum gathers the planner's statistics of the new rows by itself,
-        # a minute or so later: now, so that the plans do not change in mid-run. (SQLite
-        # gathers none unless told: its run measures the database as Django leaves it.)
+    if generated:
+        # The generator gathered the planner's statistics; again with the extras, so that the
+        # plans do not change in mid-run (PostgreSQL's autovacuum would otherwise do it then).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     prepared = time.perf_counter()

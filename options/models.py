@@ -233,6 +233,44 @@ class Topic(TimeStampedModel):
         return (self.slug,)
 
 
+class StakeholderQuerySet(models.QuerySet):
+    """Stakeholders, optionally with their affiliations both ways read in one query."""
+
+    _affiliations = None
+
+    def with_affiliations(self, affiliations: models.QuerySet | None = None):
+        """With each stakeholder's affiliations as its subject (`prefetched_affiliations`) and as
+        its object (`prefetched_incoming_affiliations`), read from `affiliations` in one query
+        for both ways (two `Prefetch`es would cost a query each)."""
+        clone = self._chain()
+        clone._affiliations = Affiliation.objects.all() if affiliations is None else affiliations
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._affiliations = self._affiliations
+        return clone
+
+    def _fetch_all(self):
+        fetched = self._result_cache is not None
+        super()._fetch_all()
+        stakeholders = {obj.pk: obj for obj in self._result_cache if isinstance(obj, Stakeholder)}
+        if fetched or self._affiliations is None or not stakeholders:
+            return
+        for stakeholder in stakeholders.values():
+            stakeholder.prefetched_affiliations = []
+            stakeholder.prefetched_incoming_affiliations = []
+        ids = list(stakeholders)
+        for affiliation in self._affiliations.filter(
+            models.Q(subject_id__in=ids) | models.Q(object_id__in=ids)
+        ):
+            if affiliation.subject_id in stakeholders:
+                stakeholders[affiliation.subject_id].prefetched_affiliations.append(affiliation)
+            if affiliation.object_id in stakeholders:
+                stakeholder = stakeholders[affiliation.object_id]
+                stakeholder.prefetched_incoming_affiliations.append(affiliation)
+
+
 class Stakeholder(TimeStampedModel):
     """Anyone whose position matters: a person, a state, a body, a bloc, a community…"""
 
@@ -267,7 +305,7 @@ class Stakeholder(TimeStampedModel):
     opensanctions_id = models.CharField("OpenSanctions ID", max_length=100, blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="stakeholders")
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(StakeholderQuerySet)()
     history = AuditTrail(m2m_fields=["sources"])
 
     class Meta:

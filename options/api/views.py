@@ -192,10 +192,8 @@ class StakeholderViewSet(CollectionViewSet):
     its affiliations: ties in which it is the subject (`affiliations`) or the object
     (`incoming_affiliations`). Search looks in the name, the aliases and the description."""
 
-    queryset = models.Stakeholder.objects.prefetch_related(
-        "sources",
-        Prefetch("affiliations", queryset=AFFILIATIONS),
-        Prefetch("incoming_affiliations", queryset=AFFILIATIONS),
+    queryset = models.Stakeholder.objects.prefetch_related("sources").with_affiliations(
+        AFFILIATIONS
     )
     serializer_class = serializers.StakeholderSerializer
     filterset_class = filters.StakeholderFilterSet

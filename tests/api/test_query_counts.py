@@ -82,9 +82,9 @@ def make_influences(n):
     [
         # count, page; prefetch sources, options
         ("topics", make_topics, 4),
-        # count, page; prefetch sources, affiliations, incoming affiliations (both with their
+        # count, page; prefetch sources; affiliations both ways in one query (with their
         # stakeholders and source joined)
-        ("stakeholders?kind=person", make_stakeholders, 5),
+        ("stakeholders?kind=person", make_stakeholders, 4),
         # count, page (subject, object and source joined)
         ("affiliations", make_affiliations, 2),
         # count, page (topic, proposer, venue joined); prefetch actors, targets, sources,

@@ -97,6 +97,11 @@ class Command(BaseCommand):
             position_seconds = self.create_positions(
                 positions, followed, options_by_topic, source_ids
             )
+        # The query planner's statistics on the new rows. PostgreSQL's autovacuum would gather
+        # them a minute later; SQLite never does unless told, and without them it picks the
+        # wrong index for a stakeholder's positions (240 ms instead of 2.5 ms, bench/README.md).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         elapsed = time.perf_counter() - started
 
         for label, count in self.counts.items():

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from options.backup import BackupError, backup_import
 
@@ -53,6 +53,9 @@ class Command(BaseCommand):
             header = backup_import(path=path, replace=replace, using=database)
         except BackupError as error:
             raise CommandError(str(error)) from None
+        # The query planner's statistics on the restored rows (SQLite never gathers them itself).
+        with connections[database].cursor() as cursor:
+            cursor.execute("ANALYZE")
         counts = header["counts"]
         replaced = " (replacing the database's data and accounts)" if replace else ""
         self.stdout.write(
