@@ -12,7 +12,8 @@ import re
 
 import django_filters as filters
 from django import forms
-from django.db.models import BooleanField, F
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import BooleanField, F, Model
 from django_filters.fields import ModelMultipleChoiceField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -296,6 +297,22 @@ class InfluenceFilterSet(FilterSet):
         fields = []
 
 
+def is_never_null(model: type[Model], path: str) -> bool:
+    """Whether the field at `path` (`as_of`, `stakeholder__name`) always has a value: each step
+    is a concrete field that is not nullable."""
+    *relations, name = path.split("__")
+    try:
+        for relation in relations:
+            field = model._meta.get_field(relation)
+            if not field.many_to_one or field.null:
+                return False
+            model = field.related_model
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return field.concrete and not field.null and not field.is_relation
+
+
 class NullsLastOrderingFilter(OrderingFilter):
     """`?ordering=`, with unknown values (a missing date or salience) last in both directions,
     on every database: SQLite and PostgreSQL disagree about where nulls go.
@@ -351,11 +368,15 @@ class NullsLastOrderingFilter(OrderingFilter):
         ordering = self.get_ordering(request, queryset, view)
         if not ordering:
             return queryset
-        return queryset.order_by(
-            *(
-                F(term[1:]).desc(nulls_last=True)
-                if term.startswith("-")
-                else F(term).asc(nulls_last=True)
-                for term in ordering
-            )
+        return queryset.order_by(*(self.order_by_term(queryset.model, term) for term in ordering))
+
+    @staticmethod
+    def order_by_term(model, term: str):
+        name = term.lstrip("-")
+        # A field that always has a value is sorted as it is: an index can serve that sort,
+        # where PostgreSQL would sort the whole table for "DESC NULLS LAST".
+        if is_never_null(model, name):
+            return term
+        return (
+            F(name).desc(nulls_last=True) if term.startswith("-") else F(name).asc(nulls_last=True)
         )

@@ -1,27 +1,12 @@
 import re
 
-from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-
-def is_never_null(model: type[models.Model], path: str) -> bool:
-    """Whether the field at `path` (`as_of`, `stakeholder__name`) always has a value: each step
-    is a concrete field that is not nullable."""
-    *relations, name = path.split("__")
-    try:
-        for relation in relations:
-            field = model._meta.get_field(relation)
-            if not field.many_to_one or field.null:
-                return False
-            model = field.related_model
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return field.concrete and not field.null and not field.is_relation
+from options.api.filters import is_never_null
 
 
 class KeysetPagination(pagination.CursorPagination):
@@ -131,9 +116,13 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
                 break
         ordering = tuple(ordering or queryset.model._meta.ordering)
         # The cursor holds the first field's value, read from the page's last object.
-        if ordering and "__" not in ordering[0] and all(
-            isinstance(term, str) and is_never_null(queryset.model, term.lstrip("-"))
-            for term in ordering
+        if (
+            ordering
+            and "__" not in ordering[0]
+            and all(
+                isinstance(term, str) and is_never_null(queryset.model, term.lstrip("-"))
+                for term in ordering
+            )
         ):
             return ordering
         return None
