@@ -44,25 +44,28 @@ class DetailURLField(serializers.HyperlinkedIdentityField):
 
     A page of 100 positions holds 500 URLs, and reversing each one cost an eighth of the page's
     time (bench/README.md). The URL of a record differs from its neighbours' only in the id, so
-    the field reverses a placeholder once per request and puts each id in its place.
+    the field reverses a placeholder once and puts each id in its place. (DRF binds a copy of
+    each field to each serializer, and a serializer serves one request: one host, one format.)
     """
 
     PLACEHOLDER = "0policytracker0"
+    _url_template: tuple[str, str] | None = None
+
+    def to_representation(self, value):
+        lookup_value = getattr(value, self.lookup_field)
+        if self._url_template is None or not isinstance(lookup_value, int):
+            return super().to_representation(value)
+        prefix, suffix = self._url_template
+        return f"{prefix}{lookup_value}{suffix}"
 
     def get_url(self, obj, view_name, request, format):
         lookup_value = getattr(obj, self.lookup_field)
         if format or not isinstance(lookup_value, int):
             return super().get_url(obj, view_name, request, format)
-        cached_request, prefix, suffix = getattr(self, "_url_template", (None, "", ""))
-        if cached_request is not request:
-            url = self.reverse(
-                view_name,
-                kwargs={self.lookup_url_kwarg: self.PLACEHOLDER},
-                request=request,
-                format=format,
-            )
-            prefix, suffix = url.split(self.PLACEHOLDER)
-            self._url_template = (request, prefix, suffix)
+        url = self.reverse(
+            view_name, kwargs={self.lookup_url_kwarg: self.PLACEHOLDER}, request=request
+        )
+        self._url_template = prefix, suffix = url.split(self.PLACEHOLDER)
         return f"{prefix}{lookup_value}{suffix}"
 
 
@@ -87,6 +90,28 @@ def read_prefetched(instance, *, name: str, read):
         return read(instance)
 
 
+def json_type_kept_by(field) -> type | None:
+    """The type of value that `field.to_representation` returns unchanged, if any: a string for
+    a `CharField` (`str(value)`), an integer for an `IntegerField` (`int(value)`)…, so that the
+    call can be skipped (a page of positions makes 4,000 of them)."""
+    representation = type(field).to_representation
+    kept = {
+        serializers.CharField.to_representation: str,
+        serializers.IntegerField.to_representation: int,
+        serializers.BooleanField.to_representation: bool,
+    }.get(representation)
+    if representation is serializers.BigIntegerField.to_representation and not getattr(
+        field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING
+    ):
+        kept = int
+    if representation is serializers.ChoiceField.to_representation and field.choices:
+        # DRF maps the value's string to the choice with that string: itself, when the choices'
+        # values are all of the value's type.
+        types = {type(value) for value in field.choices}
+        kept = types.pop() if len(types) == 1 and types <= {str, int} else None
+    return kept
+
+
 class FastReadMixin:
     """Reads a model serializer's plain attributes with `operator.attrgetter`.
 
@@ -101,7 +126,8 @@ class FastReadMixin:
     def _read_plan(self) -> list:
         if not hasattr(self, "_cached_read_plan"):
             self._cached_read_plan = [
-                (field, self._attribute_reader(field)) for field in self._readable_fields
+                (field, self._attribute_reader(field), json_type_kept_by(field))
+                for field in self._readable_fields
             ]
         return self._cached_read_plan
 
@@ -122,14 +148,15 @@ class FastReadMixin:
 
     def to_representation(self, instance):
         representation = {}
-        for field, read in self._read_plan:
+        for field, read, kept_type in self._read_plan:
             try:
                 attribute = read(instance)
             except SkipField:
                 continue
-            representation[field.field_name] = (
-                None if attribute is None else field.to_representation(attribute)
-            )
+            if attribute is None or type(attribute) is kept_type:
+                representation[field.field_name] = attribute
+            else:
+                representation[field.field_name] = field.to_representation(attribute)
         return representation
 
 
@@ -798,6 +825,26 @@ class StanceCellSerializer(serializers.Serializer):
             "The stated stance and the expected or reported one differ in sign or by 2 or more."
         )
     )
+
+    def to_representation(self, cell):
+        # A matrix has thousands of cells: each is written out at once instead of field by
+        # field, which took half the matrix's time (bench/README.md). The fields above still
+        # describe it in the schema; tests/api/test_analysis.py checks that the two agree.
+        position = cell.position
+        return {
+            "position_id": position.id,
+            "stance": position.stance,
+            "basis": position.basis,
+            "as_of": position.as_of.isoformat(),
+            "as_of_precision": position.as_of_precision,
+            "source_id": position.source_id,
+            "confidence": position.confidence,
+            "salience": position.salience,
+            "retracted": position.retracted,
+            "disputed": position.disputed,
+            "stances": cell.stances,
+            "divergent": cell.divergent,
+        }
 
 
 class NullableItemsListField(serializers.ListField):
