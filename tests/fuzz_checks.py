@@ -32,6 +32,12 @@ DATA_ERRORS = [
     r"A stakeholder cannot be affiliated with itself\.",
     r"Only a reported position names who reported it\.",
     r"Sanction measures belong to an option of the kind sanctions\.",
+    # A cursor is opaque (only the `next` and `previous` links make one), pages by cursor follow
+    # only some sorts, and a cursor excludes an offset: OpenAPI 3.0 has no words for either rule
+    # between parameters.
+    r"Invalid cursor: use the `next` and `previous` links as given\.",
+    r"Give a cursor or an offset, not both\.",
+    r"Cursor pages need a sort on fields that always have a value; page this sort with `offset`\.",
     # The analysis endpoints' slugs that name no record (options/api/views.py).
     r"No (stakeholder|option) with these slugs\.",
     # No text takes U+0000 (PostgreSQL cannot store it): every string field and parameter refuses

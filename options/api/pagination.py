@@ -30,6 +30,8 @@ class KeysetPagination(pagination.CursorPagination):
         return self.page_size
 
     def decode_cursor(self, request):
+        if not request.query_params.get(self.cursor_query_param):
+            return None  # the first page
         try:
             cursor = super().decode_cursor(request)
             if cursor is not None and cursor.position is not None:
@@ -77,8 +79,9 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.keyset = None
-        cursor = request.query_params.get(self.cursor_query_param)
-        offset = request.query_params.get(self.offset_query_param)
+        # An empty parameter is an absent one, as for `limit` and `offset`.
+        cursor = request.query_params.get(self.cursor_query_param) or None
+        offset = request.query_params.get(self.offset_query_param) or None
         if cursor is not None and offset is not None:
             raise ValidationError(
                 {self.cursor_query_param: ["Give a cursor or an offset, not both."]}

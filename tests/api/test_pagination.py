@@ -82,6 +82,16 @@ def test_a_bad_cursor_is_a_400(api_client, positions, query, message):
     assert message in response.json()["errors"]["cursor"][0]
 
 
+@pytest.mark.parametrize("query", ["cursor=&offset=0", "cursor=&offset=", "cursor="])
+def test_an_empty_cursor_or_offset_is_an_absent_one(api_client, positions, query):
+    first = api_client.get(f"{URL}?limit=3").json()
+
+    response = api_client.get(f"{URL}?limit=3&{query}")
+
+    assert response.status_code == 200
+    assert response.json()["results"] == first["results"]
+
+
 def test_a_sort_by_a_field_that_may_be_empty_pages_by_offset(api_client, positions):
     body = api_client.get(f"{URL}?limit=3&ordering=salience").json()
 
