@@ -666,11 +666,19 @@ class Position(TimeStampedModel):
             ),
         ]
         indexes = [
-            # The "as of D" lookup: newest position per stakeholder × option × basis.
+            # The "as of D" lookup: newest position per stakeholder × option × basis, in the
+            # whole order that picks it (the latest recorded wins on a date), so that finding it
+            # reads one index entry (options/services.py).
             models.Index(
-                fields=["stakeholder", "option", "basis", "as_of"], name="position_history_idx"
+                fields=["stakeholder", "option", "basis", "as_of", "created", "id"],
+                name="position_history_idx",
             ),
-            models.Index(fields=["option", "as_of"], name="position_option_as_of_idx"),
+            # An option's positions up to a date, newest first; with what the analyses test and
+            # weigh, so that their scan reads the table only for the positions they keep.
+            models.Index(
+                fields=["option", "as_of", "id", "stakeholder", "basis", "stance", "salience"],
+                name="position_option_as_of_idx",
+            ),
             models.Index(fields=["basis", "as_of"], name="position_basis_as_of_idx"),
             models.Index(fields=["as_of"], name="position_as_of_idx"),
         ]

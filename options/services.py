@@ -12,7 +12,9 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from options.models import (
@@ -33,6 +35,7 @@ BASIS_PREFERENCE = [
     Position.Basis.REVEALED,
     Position.Basis.EXPECTED,
 ]
+PREFERENCE = {basis: rank for rank, basis in enumerate(BASIS_PREFERENCE)}  # 0: the first choice
 DEFAULT_WEIGHT_FACTOR = 50  # a missing capability or salience counts as this
 
 
@@ -50,9 +53,8 @@ def _sign(value: float | None) -> int | None:
 # --- Positions as of a date -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PositionAsOf:
-    """A position as of a date, with what the analysis needs of it."""
+class PositionAsOf(NamedTuple):
+    """A position as of a date, with what the stance matrix shows of it."""
 
     id: int
     stakeholder_id: int
@@ -68,48 +70,105 @@ class PositionAsOf:
     disputed: bool
 
 
-def _positions_as_of(
-    *, option_ids: Iterable[int], as_of: datetime.date, stakeholder_kinds: Iterable[str] = ()
-) -> dict[tuple[int, int], dict[str, PositionAsOf]]:
+class StanceAsOf(NamedTuple):
+    """A position as of a date, with what the forecast weighs of it."""
+
+    stakeholder_id: int
+    option_id: int
+    basis: str
+    as_of: datetime.date
+    stance: int
+    salience: int | None
+
+
+# A stakeholder's newest position on an option per basis, by (stakeholder id, option id).
+PositionsAsOf = dict[tuple[int, int], dict[str, PositionAsOf | StanceAsOf]]
+
+
+def _newest_positions(
+    *,
+    option_ids: Iterable[int],
+    as_of: datetime.date,
+    basis: str = ANY_BASIS,
+    stakeholder_kinds: Iterable[str] = (),
+) -> QuerySet:
     """The newest position per stakeholder × option × basis with `as_of` on or before the date
-    (ties: the latest created). One query."""
-    positions = (
-        Position.objects.filter(option_id__in=list(option_ids), as_of__lte=as_of)
-        .annotate(disputed=Exists(PositionDispute.objects.filter(position=OuterRef("pk"))))
-        .order_by("as_of", "created", "id")
-    )
+    (ties: the latest created, then the highest id), on these options, on `basis` unless it is
+    `any`, and of stakeholders of `stakeholder_kinds` if given.
+
+    Only the newest leave the database (the whole history used to be read and sifted in
+    Python), each database by its fastest plan (bench/README.md): PostgreSQL keeps the first
+    position of each group in one sort (DISTINCT ON); SQLite, whose sort and window functions
+    are slower, keeps a position if it is the newest of its group, which `position_history_idx`
+    answers in one index probe."""
+    positions = Position.objects.filter(option_id__in=list(option_ids), as_of__lte=as_of)
+    if basis != ANY_BASIS:
+        positions = positions.filter(basis=basis)
+    stakeholder_kinds = list(stakeholder_kinds)
     if stakeholder_kinds:
-        positions = positions.filter(stakeholder__kind__in=list(stakeholder_kinds))
-    latest: dict[tuple[int, int], dict[str, PositionAsOf]] = defaultdict(dict)
-    for row in positions.values(
-        "id",
-        "stakeholder_id",
-        "option_id",
-        "stance",
-        "basis",
-        "as_of",
-        "as_of_precision",
-        "salience",
-        "confidence",
-        "source_id",
-        "retracted",
-        "disputed",
-    ):
-        # Rows come oldest first, so the last one seen per basis is the newest.
-        latest[row["stakeholder_id"], row["option_id"]][row["basis"]] = PositionAsOf(**row)
+        # Before the probe below, so that SQLite probes only these stakeholders' positions.
+        of_kinds = Stakeholder.objects.filter(
+            pk=OuterRef("stakeholder"), kind__in=stakeholder_kinds
+        )
+        positions = positions.filter(Exists(of_kinds))
+    group = ["stakeholder_id", "option_id", "basis"]
+    newest_first = ["-as_of", "-created", "-id"]
+    if connections[positions.db].features.can_distinct_on_fields:
+        return positions.order_by(*group, *newest_first).distinct(*group)
+    newest_id = (
+        Position.objects.filter(
+            stakeholder=OuterRef("stakeholder"),
+            option=OuterRef("option"),
+            basis=OuterRef("basis"),
+            as_of__lte=as_of,
+        )
+        .order_by(*newest_first)
+        .values("id")[:1]
+    )
+    return positions.filter(id=Subquery(newest_id)).order_by()
+
+
+def _by_stakeholder_and_option(positions: Iterable[PositionAsOf | StanceAsOf]) -> PositionsAsOf:
+    """The positions by (stakeholder, option) and basis."""
+    latest: PositionsAsOf = defaultdict(dict)
+    for position in positions:
+        latest[position.stakeholder_id, position.option_id][position.basis] = position
     return latest
 
 
-def _pick(by_basis: dict[str, PositionAsOf], basis: str) -> PositionAsOf | None:
+def _positions_as_of(
+    *, option_ids: Iterable[int], as_of: datetime.date, stakeholder_kinds: Iterable[str] = ()
+) -> PositionsAsOf:
+    """The newest position per stakeholder × option × basis as of the date, whole. One query."""
+    positions = _newest_positions(
+        option_ids=option_ids, as_of=as_of, stakeholder_kinds=stakeholder_kinds
+    ).annotate(disputed=Exists(PositionDispute.objects.filter(position=OuterRef("pk"))))
+    rows = positions.values_list(*PositionAsOf._fields)
+    return _by_stakeholder_and_option(map(PositionAsOf._make, rows))
+
+
+def _stances_as_of(
+    *, option_ids: Iterable[int], as_of: datetime.date, basis: str = ANY_BASIS
+) -> PositionsAsOf:
+    """The newest stance per stakeholder × option × basis as of the date, on `basis` alone
+    unless it is `any`. One query."""
+    positions = _newest_positions(option_ids=option_ids, as_of=as_of, basis=basis)
+    rows = positions.values_list(*StanceAsOf._fields)
+    return _by_stakeholder_and_option(map(StanceAsOf._make, rows))
+
+
+def _pick(
+    by_basis: dict[str, PositionAsOf | StanceAsOf], basis: str
+) -> PositionAsOf | StanceAsOf | None:
     """The position that stands for a cell: the basis asked for, or for `any` the newest one,
     preferring stated over reported over revealed over expected on the same date."""
     if basis != ANY_BASIS:
         return by_basis.get(basis)
-    candidates = [by_basis[b] for b in BASIS_PREFERENCE if b in by_basis]
-    if not candidates:
+    if not by_basis:
         return None
-    newest = max(position.as_of for position in candidates)
-    return next(position for position in candidates if position.as_of == newest)
+    return max(
+        by_basis.values(), key=lambda position: (position.as_of, -PREFERENCE[position.basis])
+    )
 
 
 # --- Stance matrix ----------------------------------------------------------------------------
@@ -163,16 +222,17 @@ def stance_matrix_build(
     topic's options, by title. Three queries: options, positions, stakeholders.
     """
     options = list(PolicyOption.objects.filter(topic_id=topic_id).order_by("title", "id"))
+    column_of = {option.id: column for column, option in enumerate(options)}
     latest = _positions_as_of(
-        option_ids=[option.id for option in options],
-        as_of=as_of,
-        stakeholder_kinds=stakeholder_kinds,
+        option_ids=list(column_of), as_of=as_of, stakeholder_kinds=stakeholder_kinds
     )
     cells_by_stakeholder: dict[int, list[MatrixCell | None]] = {}
-    for stakeholder_id in {stakeholder_id for stakeholder_id, _ in latest}:
-        cells = [_cell(latest.get((stakeholder_id, option.id), {}), basis) for option in options]
-        if any(cells):
-            cells_by_stakeholder[stakeholder_id] = cells
+    for (stakeholder_id, option_id), by_basis in latest.items():
+        cell = _cell(by_basis, basis)
+        if cell is not None:
+            if stakeholder_id not in cells_by_stakeholder:
+                cells_by_stakeholder[stakeholder_id] = [None] * len(options)
+            cells_by_stakeholder[stakeholder_id][column_of[option_id]] = cell
     stakeholders = Stakeholder.objects.filter(id__in=cells_by_stakeholder).order_by("name", "id")
     rows = [
         MatrixRow(stakeholder, cells_by_stakeholder[stakeholder.id]) for stakeholder in stakeholders
@@ -183,8 +243,7 @@ def stance_matrix_build(
 # --- Support forecast -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WeightedStance:
+class WeightedStance(NamedTuple):
     stakeholder_id: int
     stance: int
     capability: int
@@ -218,6 +277,7 @@ class Forecast:
 
 
 def _weight_by_stance(stances: Iterable[WeightedStance]) -> dict[int, int]:
+    """The total weight on each stance, by stance ascending."""
     totals = dict.fromkeys(range(-2, 3), 0)
     for item in stances:
         totals[item.stance] += item.weight
@@ -244,6 +304,33 @@ def _median(weight_by_stance: dict[int, int]) -> int | None:
     raise AssertionError("unreachable: the cumulative weight ends at the total")
 
 
+def _pivotal_ids(stances: list[WeightedStance], weight_by_stance: dict[int, int]) -> list[int]:
+    """The stakeholders whose removal alone would change the sign of the weighted mean or move
+    the weighted median.
+
+    Removing one stakeholder takes its weight off the total, off the weighted sum of stances and
+    off its stance's weight, so each removal is worked out from those totals, in integers as in
+    `_median`, instead of recomputing the mean and the median (a third of a forecast's time)."""
+    total = sum(weight_by_stance.values())
+    weighted_sum = sum(stance * weight for stance, weight in weight_by_stance.items())
+    outcome = (_sign(_mean(weight_by_stance)), _median(weight_by_stance))
+    pivotal_ids = []
+    for item in stances:
+        remaining = total - item.weight
+        if remaining == 0:
+            outcome_without = (None, None)  # nobody left who weighs anything
+        else:
+            cumulative = 0
+            for stance, weight in weight_by_stance.items():  # by stance ascending
+                cumulative += weight - item.weight if stance == item.stance else weight
+                if 2 * cumulative >= remaining:
+                    break  # `stance` is the median without this stakeholder
+            outcome_without = (_sign(weighted_sum - item.stance * item.weight), stance)
+        if outcome_without != outcome:
+            pivotal_ids.append(item.stakeholder_id)
+    return pivotal_ids
+
+
 def _capabilities_as_of(
     *, topic_ids: Iterable[int], as_of: datetime.date
 ) -> dict[tuple[int, int], int]:
@@ -264,7 +351,7 @@ def _forecast(
     option: PolicyOption,
     as_of: datetime.date,
     basis: str,
-    positions: dict[int, dict[str, PositionAsOf]],
+    positions: dict[int, dict[str, StanceAsOf]],
     capabilities: dict[tuple[int, int], int],
 ) -> Forecast:
     """The forecast of one option from the positions on it (by stakeholder id)."""
@@ -290,12 +377,6 @@ def _forecast(
     total = sum(weight_by_stance.values())
     mean, median = _mean(weight_by_stance), _median(weight_by_stance)
 
-    pivotal_ids = []
-    for item in stances:
-        without = {**weight_by_stance, item.stance: weight_by_stance[item.stance] - item.weight}
-        if _sign(_mean(without)) != _sign(mean) or _median(without) != median:
-            pivotal_ids.append(item.stakeholder_id)
-
     def share(condition) -> float | None:
         if total == 0:
             return None
@@ -316,7 +397,7 @@ def _forecast(
         oppose_share=share(lambda stance: stance < 0),
         neutral_share=share(lambda stance: stance == 0),
         stances=stances,
-        pivotal_ids=pivotal_ids,
+        pivotal_ids=_pivotal_ids(stances, weight_by_stance),
     )
 
 
@@ -352,8 +433,8 @@ def topic_forecast(
     nobody has a position on come last). Four queries whatever the size of the topic."""
     if options is None:
         options = list(PolicyOption.objects.filter(topic_id=topic_id).order_by("title", "id"))
-    latest = _positions_as_of(option_ids=[option.id for option in options], as_of=as_of)
-    positions_by_option: dict[int, dict[int, dict[str, PositionAsOf]]] = defaultdict(dict)
+    latest = _stances_as_of(option_ids=[option.id for option in options], as_of=as_of, basis=basis)
+    positions_by_option: dict[int, dict[int, dict[str, StanceAsOf]]] = defaultdict(dict)
     for (stakeholder_id, option_id), by_basis in latest.items():
         positions_by_option[option_id][stakeholder_id] = by_basis
     capabilities = _capabilities_as_of(topic_ids=[topic_id], as_of=as_of)

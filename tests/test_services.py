@@ -1,10 +1,12 @@
 """The analysis services on small hand-built cases with known answers."""
 
 import datetime
+import random
 
 import pytest
 
 from options import services
+from options.models import Position
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +80,19 @@ def test_matrix_breaks_a_tie_on_the_date_with_the_latest_recorded(option):
     matrix = services.stance_matrix_build(topic_id=option.topic_id, as_of=APRIL_30)
 
     assert only_cell(matrix).position.id == latest.id
+
+
+def test_a_tie_on_the_date_and_the_time_recorded_goes_to_the_higher_id(option):
+    stakeholder = factories.StakeholderFactory()
+    first = position(option, stakeholder, stance=1)
+    second = position(option, stakeholder, stance=-2)
+    Position.objects.filter(pk=second.pk).update(created=first.created)
+
+    matrix = services.stance_matrix_build(topic_id=option.topic_id, as_of=APRIL_30)
+    forecast = services.option_forecast(option=option, as_of=APRIL_30)
+
+    assert only_cell(matrix).position.id == second.id
+    assert forecast.weighted_mean == -2
 
 
 def test_matrix_any_basis_prefers_stated_then_reported_revealed_expected_on_a_date(option):
@@ -282,6 +297,38 @@ def test_forecast_counts_one_position_per_stakeholder_on_the_basis(option):
 
     assert (any_basis.counted, any_basis.weighted_mean) == (1, -2)
     assert (expected.counted, expected.weighted_mean) == (1, 2)
+
+
+def test_pivotal_stakeholders_are_those_whose_removal_alone_changes_the_outcome():
+    """Against the definition, on random weights (zeros included): take each stakeholder away,
+    recompute the sign of the mean and the median, and compare."""
+
+    def outcome(stances):
+        weight_by_stance = services._weight_by_stance(stances)
+        return services._sign(services._mean(weight_by_stance)), services._median(weight_by_stance)
+
+    rng = random.Random(5)
+    for _ in range(500):
+        stances = [
+            services.WeightedStance(
+                stakeholder_id=index,
+                stance=rng.randint(-2, 2),
+                capability=rng.choice([0, 10, 50, 80]),
+                salience=rng.choice([0, 25, 50, 100]),
+                capability_defaulted=False,
+                salience_defaulted=False,
+            )
+            for index in range(rng.randint(1, 7))
+        ]
+        expected = [
+            item.stakeholder_id
+            for item in stances
+            if outcome([other for other in stances if other is not item]) != outcome(stances)
+        ]
+
+        pivotal = services._pivotal_ids(stances, services._weight_by_stance(stances))
+
+        assert pivotal == expected, stances
 
 
 def test_topic_forecast_ranks_options_by_weighted_mean(topic, django_assert_max_num_queries):

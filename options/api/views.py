@@ -94,6 +94,12 @@ class TopicViewSet(CollectionViewSet):
     search_fields = ["title", "question", "description", "slug"]
     ordering_fields = ["title", "slug", "country", "created", "updated"]
 
+    def get_queryset(self):
+        if self.action in {"stance_matrix", "forecast", "timeline"}:
+            # The analyses show the topic in brief: its sources and options are not needed.
+            return models.Topic.objects.all()
+        return super().get_queryset()
+
     @extend_schema(
         summary="Where everyone stood, as of a date",
         parameters=[serializers.StanceMatrixQuerySerializer],
@@ -254,6 +260,12 @@ class PolicyOptionViewSet(CollectionViewSet):
     filterset_class = filters.PolicyOptionFilterSet
     search_fields = ["title", "description", "slug"]
     ordering_fields = ["title", "slug", "kind", "status", "start_date", "created", "updated"]
+
+    def get_queryset(self):
+        if self.action == "forecast":
+            # The forecast shows the option in brief: its related objects are not needed.
+            return models.PolicyOption.objects.all()
+        return super().get_queryset()
 
     @extend_schema(
         summary="Forecast the option's support",
