@@ -62,10 +62,14 @@ DATA_ERROR = re.compile("|".join(f"(?:{pattern})" for pattern in DATA_ERRORS), r
 
 
 def messages(errors, key=None):
-    """(top-level field or parameter, message) for every message in a problem's `errors`."""
+    """(top-level field or parameter, message) for every message in a problem's `errors`; a bulk
+    create's errors are keyed by the item's index first ({"2": {"slug": [...]}})."""
     if isinstance(errors, dict):
         for name, value in errors.items():
-            yield from messages(value, name if key is None else key)
+            if key is None and name.isdigit():
+                yield from messages(value)
+            else:
+                yield from messages(value, name if key is None else key)
     elif isinstance(errors, list):
         for item in errors:
             yield from messages(item, key)

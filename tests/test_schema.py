@@ -135,8 +135,12 @@ def test_relation_filters_describe_ids_and_slugs(schema):
 
 def test_texts_that_may_not_be_blank_may_not_be_white_space_either(schema):
     properties = schema["components"]["schemas"]["StakeholderRequest"]["properties"]
-    assert properties["name"]["pattern"] == r"\S"
-    assert properties["aliases"]["items"]["pattern"] == r"\S"
+    assert properties["name"]["pattern"] == properties["aliases"]["items"]["pattern"]
+    not_blank = re.compile(properties["name"]["pattern"])
+    # White space as the server trims it (str.strip()), JSON Schema's `\S` notwithstanding.
+    for blank in (" ", "\t\n", "\x1f", "\x85", "\u3000"):
+        assert blank.isspace() and not not_blank.search(blank)
+    assert not_blank.search(" Maduro ") and not_blank.search("\ufeff")
     assert properties["slug"]["pattern"] == "^[-a-zA-Z0-9_]+$"
     assert "pattern" not in properties["description"]
     response = schema["components"]["schemas"]["Stakeholder"]["properties"]

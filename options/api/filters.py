@@ -324,7 +324,8 @@ class NullsLastOrderingFilter(OrderingFilter):
     def remove_invalid_fields(self, queryset, fields, view, request):
         valid = super().remove_invalid_fields(queryset, fields, view, request)
         invalid = [term for term in fields if term not in valid]
-        if invalid and getattr(view, "action", None) == "list":
+        # A list, and the CSV export of one (views.PositionViewSet.export_csv).
+        if invalid and getattr(view, "action", None) in ("list", "export_csv"):
             names = [
                 name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
             ]

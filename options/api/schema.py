@@ -14,9 +14,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from options.api import bulk
 from options.api.conditional import ConditionalWritesMixin
 from options.api.errors import ProblemSerializer
 from options.api.permissions import ModelPermissionsOrPublicRead, PublicRead
+from options.api.renderers import ORJSONRenderer
 from options.audit import HISTORY_TYPES
 from options.middleware import REQUEST_ID_HEADER
 
@@ -68,6 +70,38 @@ ACTION_DESCRIPTIONS = {
     ),
     "history": "Returns a page of the {name}'s audit trail (`limit`/`offset`).",
 }
+
+# A collection's create takes an array as well (options.api.bulk).
+BULK_CREATE_DESCRIPTION = (
+    "**Bulk create**: send an array of {plural} instead of one (at most {max_items}) to create "
+    "them all, all or nothing; the answer is the array of the created {plural}, in the order "
+    "sent (and no `ETag`). Each item is validated as a single create is, as if the items before "
+    "it were already created: of two items that clash (the same slug, say), the second is "
+    "refused. If any item is invalid, nothing is created and the 400's `errors` gives each "
+    'invalid item\'s messages under its index, from 0: `{{"2": {{"slug": ["…"]}}}}`.'
+)
+BULK_CREATE_ERROR_RESPONSES = {
+    "400": (
+        "Invalid input: `errors` lists the messages per field. For an array, nothing was "
+        "created: `errors` gives each invalid item's field messages under its index "
+        '(`{"2": {"stance": ["…"]}}`), or says under `non_field_errors` that the array is empty '
+        f"or holds more than {bulk.MAX_ITEMS} items (code `too_many_items`)."
+    ),
+}
+CREATED_ETAG_HEADER = {
+    "description": (
+        'The created record\'s version, a strong ETag such as `"1"`: send it back in `If-Match` '
+        "to write only if nobody has changed the record since. Not sent for an array."
+    ),
+    "schema": {"type": "string"},
+}
+
+
+def one_or_many(schema: dict) -> dict:
+    """`schema`, or a non-empty array of it, as long as a bulk create takes."""
+    many = {"type": "array", "items": schema, "minItems": 1, "maxItems": bulk.MAX_ITEMS}
+    return {"oneOf": [schema, many]}
+
 
 REQUEST_ID_RESPONSE_HEADER = {
     "description": (
@@ -142,8 +176,13 @@ class ChangeTypeFieldExtension(OpenApiSerializerFieldExtension):
         return component.ref
 
 
-# Something other than white space (unanchored: anywhere in the text).
-NOT_BLANK_PATTERN = r"\S"
+# Something other than white space (unanchored: anywhere in the text), white space being what
+# the server trims: Python's (`str.strip()`), which is not JSON Schema's `\S`. Python's also
+# counts U+001C-U+001F and U+0085 (a name of "\x1f" alone is blank to the server, found by the
+# fuzz run) and does not count U+FEFF. These are exactly the characters `str.isspace()` accepts.
+NOT_BLANK_PATTERN = (
+    r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 
 RETRY_AFTER_HEADER = {
     "description": "Seconds to wait before the next request is accepted.",
@@ -217,7 +256,14 @@ class AutoSchema(openapi.AutoSchema):
         action = ACTION_DESCRIPTIONS[self._action()].format(
             name=model._meta.verbose_name, plural=model._meta.verbose_name_plural
         )
-        return f"{action}\n\n{description}" if description else action
+        parts = [action, description]
+        if self._is_bulk_create():
+            parts.append(
+                BULK_CREATE_DESCRIPTION.format(
+                    plural=model._meta.verbose_name_plural, max_items=bulk.MAX_ITEMS
+                )
+            )
+        return "\n\n".join(part for part in parts if part)
 
     def get_auth(self):
         auth = super().get_auth()
@@ -239,6 +285,17 @@ class AutoSchema(openapi.AutoSchema):
     def _is_conditional(self) -> bool:
         """Whether the view answers with ETags and takes If-Match (options.api.conditional)."""
         return isinstance(self.view, ConditionalWritesMixin)
+
+    def _is_bulk_create(self) -> bool:
+        """Whether the operation is a create that takes an array too (options.api.bulk)."""
+        return isinstance(self.view, bulk.BulkCreateMixin) and self._action() == "create"
+
+    def _get_request_body(self, direction="request"):
+        request_body = super()._get_request_body(direction)
+        if request_body is not None and self._is_bulk_create():
+            for media_type in request_body["content"].values():
+                media_type["schema"] = one_or_many(media_type["schema"])
+        return request_body
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
@@ -270,11 +327,18 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        descriptions = ERROR_RESPONSES
+        if self._is_bulk_create():
+            descriptions = {**ERROR_RESPONSES, **BULK_CREATE_ERROR_RESPONSES}
+            for media_type in responses["201"].get("content", {}).values():
+                media_type["schema"] = one_or_many(media_type["schema"])
         for code in self._error_codes():
             if code not in responses:
                 responses[code] = self._get_response_for_code(
-                    OpenApiResponse(ProblemSerializer, description=ERROR_RESPONSES[code]),
+                    OpenApiResponse(ProblemSerializer, description=descriptions[code]),
                     code,
+                    # JSON, whatever the operation answers when it succeeds (errors.py).
+                    media_types=[ORJSONRenderer.media_type],
                     direction=direction,
                 )
                 if code == "429":
@@ -286,7 +350,8 @@ class AutoSchema(openapi.AutoSchema):
         tagged = TAGGED_RESPONSES.get(self._action()) if self._is_conditional() else None
         if tagged in responses:
             headers = responses[tagged].get("headers", {})
-            responses[tagged]["headers"] = {**headers, "ETag": ETAG_HEADER}
+            etag = CREATED_ETAG_HEADER if self._is_bulk_create() else ETAG_HEADER
+            responses[tagged]["headers"] = {**headers, "ETag": etag}
         # Every response, success or error, carries the request's id.
         request_id = ResolvedComponent(
             name=REQUEST_ID_HEADER,

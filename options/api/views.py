@@ -5,6 +5,7 @@ become the descriptions in the OpenAPI schema, so they are written for the reade
 
 from django.db import connection
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
@@ -14,11 +15,17 @@ from rest_framework.views import APIView
 
 import policytracker
 from options import models, selectors, services
-from options.api import examples, filters, serializers
+from options.api import csv_export, examples, filters, serializers
+from options.api.bulk import BulkCreateMixin
 from options.api.conditional import ConditionalWritesMixin
-from options.api.filter_backends import reject_unknown_query_parameters
+from options.api.errors import ProblemSerializer
+from options.api.filter_backends import (
+    allowed_query_parameters,
+    reject_unknown_query_parameters,
+)
 from options.api.pagination import LimitOffsetPagination
 from options.api.permissions import PublicRead
+from options.api.renderers import ORJSONRenderer
 
 PAGE_PARAMETERS = [
     LimitOffsetPagination.limit_query_param,
@@ -74,7 +81,9 @@ class HistoryMixin:
         return self.get_paginated_response(serializer.data)
 
 
-class CollectionViewSet(HistoryMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
+class CollectionViewSet(
+    BulkCreateMixin, HistoryMixin, ConditionalWritesMixin, viewsets.ModelViewSet
+):
     """The base of every collection: CRUD, the audit trail, ETags and If-Match."""
 
 
@@ -346,6 +355,52 @@ class PositionViewSet(CollectionViewSet):
         "created",
         "updated",
     ]
+
+    @extend_schema(
+        summary="Export positions as CSV",
+        operation_id="positions_export_csv",
+        filters=True,
+        parameters=[csv_export.CONTENT_DISPOSITION_HEADER],
+        responses={
+            (200, csv_export.CSVRenderer.media_type): OpenApiResponse(
+                OpenApiTypes.STR, description="The CSV file."
+            ),
+            (406, ORJSONRenderer.media_type): OpenApiResponse(
+                ProblemSerializer,
+                description="The `Accept` header leaves out `text/csv`, the file's format.",
+            ),
+        },
+    )
+    def export_csv(self, request):
+        """Every position the list would give, with the same filters, `search` and `ordering`
+        (without pages), as a CSV file for a spreadsheet or for the admin's import. The file is
+        streamed as it is read from the database: a million positions download in the memory of
+        a few thousand.
+
+        A header row, then one row per position: `id`; `stakeholder`, `topic`, `option`,
+        `reported_by` and `source` by slug (the columns the admin's import takes; an option's
+        slug is unique within its topic only); `stance` (−2 … 2) and `stance_label`; `basis`;
+        `as_of` (YYYY-MM-DD) and `as_of_precision`; `salience` (empty when unknown);
+        `confidence`; `quote`, `summary` and `notes`; `retracted` (`true` or `false`);
+        `created` and `updated` (UTC, ISO 8601, as in JSON) and `version`.
+
+        UTF-8 with a byte order mark (without it Excel garbles accented names), comma-separated,
+        quoted as RFC 4180 says, CRLF line ends. A `quote`, `summary` or `notes` that begins with
+        `=`, `+`, `-`, `@`, a tab or a carriage return, which a spreadsheet would run as a
+        formula, is written with an apostrophe before it (OWASP's advice against CSV
+        injection): strip it when reading the file as data. Numbers and slugs are written as
+        they are. Sent as an attachment named after the day, `positions-YYYY-MM-DD.csv`; errors
+        are JSON problem details, as everywhere."""
+        reject_unknown_query_parameters(request, allowed_query_parameters(self))
+        positions = self.filter_queryset(self.get_queryset())
+        return csv_export.positions_response(positions, head=request.method == "HEAD")
+
+
+# The CSV export's address ends in its file name, as the other exports' do (options/api/urls.py):
+# a route of its own rather than the router's, which would end it with a slash.
+position_export_csv = PositionViewSet.as_view(
+    {"get": "export_csv"}, pagination_class=None, renderer_classes=[csv_export.CSVRenderer]
+)
 
 
 class EventViewSet(CollectionViewSet):

@@ -186,8 +186,9 @@ def test_malformed_json_is_a_parse_error(editor_client):
     assert body["detail"].startswith("JSON parse error")
 
 
-def test_a_json_list_instead_of_an_object(editor_client):
-    response = editor_client.post(POSITIONS, [1, 2])
+def test_a_json_list_instead_of_an_object(editor_client, position):
+    # (A create takes a list: a bulk create, tests/api/test_bulk_create.py.)
+    response = editor_client.patch(f"{POSITIONS}{position.pk}/", [1, 2])
 
     assert response.status_code == 400
     assert problem(response)["errors"] == {

@@ -204,22 +204,32 @@ def workflow(
     expect(topic.country, CountryEnum.VE, "topic country")
     expect([brief.id for brief in topic.sources], [source.id], "topic sources")
 
-    def stakeholder(name: str, kind: StakeholderKindEnum, **fields: Any) -> Any:
+    def stakeholder(name: str, kind: StakeholderKindEnum, **fields: Any) -> StakeholderRequest:
         body = StakeholderRequest(slug=f"{name.lower()}-{RUN}", name=f"{name} {RUN}", kind=kind)
         for field, value in fields.items():
             setattr(body, field, value)
-        created = ok(stakeholders_create.sync_detailed(client=client, body=body), 201, name)
-        expect((created.slug, created.kind), (body.slug, kind), f"stakeholder {name}")
-        return created
+        return body
 
-    minister = stakeholder(
-        "Minister",
-        StakeholderKindEnum.PERSON,
-        country=CountryEnum.VE,
-        aliases=[f"El General {RUN}"],
+    # The three in one request: a list of bodies is a bulk create, all or nothing.
+    bodies = [
+        stakeholder(
+            "Minister",
+            StakeholderKindEnum.PERSON,
+            country=CountryEnum.VE,
+            aliases=[f"El General {RUN}"],
+        ),
+        stakeholder("Ally", StakeholderKindEnum.STATE, country=CountryEnum.US),
+        stakeholder("Bloc", StakeholderKindEnum.BLOC),
+    ]
+    created = ok(stakeholders_create.sync_detailed(client=client, body=bodies), 201, "bulk create")
+    if not isinstance(created, list):
+        raise CheckFailed(f"bulk create: expected a list of stakeholders, got {created!r}")
+    expect(
+        [(item.slug, item.kind) for item in created],
+        [(body.slug, body.kind) for body in bodies],
+        "bulk-created stakeholders, in the order sent",
     )
-    ally = stakeholder("Ally", StakeholderKindEnum.STATE, country=CountryEnum.US)
-    bloc = stakeholder("Bloc", StakeholderKindEnum.BLOC)
+    minister, ally, bloc = created
     expect(minister.aliases, [f"El General {RUN}"], "stakeholder aliases")
 
     influences = [
@@ -308,8 +318,8 @@ def workflow(
     expect(denounced.quote, "Never.", "position quote")
     expect(denounced.stance_label, "Strongly oppose", "position stance label")
     step(
-        f"created topic {topic.slug}, 3 stakeholders, 2 influences, 2 options, "
-        f"{len(everyone)} positions"
+        f"created topic {topic.slug}, 3 stakeholders (one bulk create), 2 influences, "
+        f"2 options, {len(everyone)} positions"
     )
 
     # --- Lists: filters by slug and by id, date ranges, search, ordering, pages -----------------
@@ -516,6 +526,24 @@ def workflow(
     messages = invalid.errors.additional_properties if invalid.errors else {}
     if list(messages) != ["stance"] or not all(isinstance(m, str) for m in messages["stance"]):
         raise CheckFailed(f"stance 7: expected messages on `stance` alone, got {messages!r}")
+    # A bulk create with one invalid item creates nothing; its errors are under its index.
+    fine = PositionRequest(
+        stakeholder=bloc.id,
+        option=deal.id,
+        stance=0,
+        basis=BasisEnum.STATED,
+        as_of=DAY(2019, 5, 2),
+        source=source.id,
+    )
+    invalid_bulk = problem(
+        positions_create.sync_detailed(client=client, body=[fine, bad]),
+        400,
+        "invalid",
+        "bulk create with a stance 7",
+    )
+    by_index = invalid_bulk.errors.additional_properties if invalid_bulk.errors else {}
+    expect({index: list(errors) for index, errors in by_index.items()}, {"1": ["stance"]}, "bulk")
+    expect(count(topic=[topic.slug]), 5, "positions after the refused bulk create")
     unknown = problem(
         positions_list.sync_detailed(client=client, stakeholder=[f"nobody-{RUN}"]),
         400,
@@ -537,7 +565,10 @@ def workflow(
     }
     if not referred or not referred <= ours:
         raise CheckFailed(f"409: expected referrers among {ours!r}, got {referred!r}")
-    step(f"errors: 400 {messages['stance']}, 400 filter, 404, 409 with {len(referred)} referrers")
+    step(
+        f"errors: 400 {messages['stance']}, 400 bulk by index, 400 filter, 404, "
+        f"409 with {len(referred)} referrers"
+    )
 
     # --- Delete everything this run made, dependents first ---------------------------------------
     ok(positions_destroy.sync_detailed(late.id, client=client), 204, "delete position")
