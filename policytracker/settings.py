@@ -322,5 +322,8 @@ SPECTACULAR_SETTINGS = {
         "DatePrecisionEnum": "options.models.DatePrecision",
         "CertaintyEnum": "options.models.Event.Certainty",
         "CountryEnum": "django_countries.countries",
+        # The Popolo export's (options/api/exports.py): "@type" is no name for a component.
+        "PopoloIdentifierSchemeEnum": "options.interchange.POPOLO_IDENTIFIER_SCHEMES",
+        "PopoloMemberTypeEnum": "options.interchange.POPOLO_MEMBER_TYPES",
     },
 }
