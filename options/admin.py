@@ -11,23 +11,29 @@ Three rules shape it:
 - Every change is in the audit trail: each page's "History" lists the object's changes (who,
   when, which request, what changed) and opens any past version, which saving restores
   (`HistoryAdmin`), through the same form and validation as an edit.
+
+Sources, stakeholders, options and positions are also imported and exported as spreadsheets
+(`SpreadsheetAdmin`, with the resources of options/resources.py), under the same three rules.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.db.models import JSONField, TextField, URLField
 from django.forms import Textarea
+from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from import_export.admin import ImportExportMixin
+from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords, to_historic
 from simple_history.utils import get_m2m_reverse_field_name
 
-from options import models
+from options import models, resources
 from options.audit import one_record_per_object
 
 RECORD_FIELDSET = ("Record", {"fields": ("created", "updated"), "classes": ("collapse",)})
@@ -153,6 +159,58 @@ class EditorAdmin(ReferenceGuard, HistoryAdmin):
         (name, options), *rest = super().get_fieldsets(request, obj)
         fields = [*options["fields"], "opened_at_version"]
         return [(name, {**options, "fields": list(dict.fromkeys(fields))}), *rest]
+
+
+class SpreadsheetAdmin(ImportExportMixin):
+    """Import and export of the changelist as CSV, XLSX or JSON (options/resources.py). A mixin:
+    list it before the admin's base class, whose ModelAdmin methods would otherwise shadow its
+    own (its pages' URLs, the changelist's buttons).
+
+    An import is previewed first: every row is validated and saved in a transaction that is
+    rolled back (the library's dry run), and the page shows what would be created, changed or
+    left as it is, or each bad row's errors. Confirming imports the file again, all or nothing.
+    An export takes the changelist's filters and search."""
+
+    formats = resources.FORMATS
+    # The library's page, listing a file's errors as messages rather than tracebacks.
+    import_template_name = "admin/options/import.html"
+    # Every column, always, so that an export re-imports (the library's field picker also
+    # needs an inline script, which the Content-Security-Policy blocks).
+    export_form_class = ExportForm
+
+    def has_import_permission(self, request):
+        # An import both adds records and changes them.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        # As the library's, but with typed cells (numbers, dates, booleans) in every binary
+        # format: it recognises its own format classes only, not our XLSX.
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(
+            request, queryset, force_native_type=file_format.is_binary(), **kwargs
+        )
+        return file_format.export_data(data)
+
+    def get_import_data_kwargs(self, **kwargs):
+        # All or nothing, when confirming too: the library would save the valid rows and drop
+        # those that became invalid since the preview.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            messages.error(
+                request,
+                "Nothing was imported: some rows failed on confirmation, though the preview "
+                "passed (the records they refer to may have changed meanwhile). Import the file "
+                "again to see which rows fail, and why.",
+            )
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        return super().process_result(result, request)
 
 
 class GuardedTabularInline(ReferenceGuard, admin.TabularInline):
@@ -299,7 +357,8 @@ class EventParticipantInline(GuardedTabularInline):
 
 
 @admin.register(models.Source)
-class SourceAdmin(EditorAdmin):
+class SourceAdmin(SpreadsheetAdmin, EditorAdmin):
+    resource_classes = (resources.SourceResource,)
     list_display = ("title", "kind", "publisher", "published", "cited_in")
     list_filter = ("kind", "published_precision")
     list_select_related = ("cited_in",)
@@ -330,7 +389,8 @@ class TopicAdmin(EditorAdmin):
 
 
 @admin.register(models.Stakeholder)
-class StakeholderAdmin(EditorAdmin):
+class StakeholderAdmin(SpreadsheetAdmin, EditorAdmin):
+    resource_classes = (resources.StakeholderResource,)
     list_display = ("name", "kind", "country", "wikidata_id", "updated")
     list_filter = ("kind", "country")
     search_fields = ("name", "slug", "aliases", "description", "wikidata_id", "opensanctions_id")
@@ -369,7 +429,8 @@ class AffiliationAdmin(EditorAdmin):
 
 
 @admin.register(models.PolicyOption)
-class PolicyOptionAdmin(EditorAdmin):
+class PolicyOptionAdmin(SpreadsheetAdmin, EditorAdmin):
+    resource_classes = (resources.PolicyOptionResource,)
     list_display = ("title", "topic", "kind", "status", "proposer", "start_date")
     list_filter = ("topic", "kind", "status")
     list_select_related = ("topic", "proposer")
@@ -410,7 +471,8 @@ class SanctionMeasureAdmin(EditorAdmin):
 
 
 @admin.register(models.Position)
-class PositionAdmin(EditorAdmin):
+class PositionAdmin(SpreadsheetAdmin, EditorAdmin):
+    resource_classes = (resources.PositionResource,)
     list_display = ("stakeholder", "option", "stance_display", "basis_code", "as_of", "source")
     list_filter = ("basis", "confidence", "retracted", "option__topic", "option__kind")
     list_select_related = ("stakeholder", "option", "source")

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "simple_history",
+    "import_export",
     "options",
 ]
 
@@ -196,6 +197,15 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# An admin import's file waits between its preview and its confirmation, which another worker
+# may serve: in Redis when there is one (shared by every server), else in this machine's
+# temporary folder (shared by its workers; not this process's memory).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = (
+    "import_export.tmp_storages.CacheStorage"
+    if REDIS_URL
+    else "import_export.tmp_storages.TempFolderStorage"
+)
 
 # --- Internationalisation and static files ---------------------------------------------------
 
