@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev chromium test lint format check-migrations pytest fuzz schema superuser token clean bench bench-pg
+.PHONY: run serve install install-dev chromium test lint format check-migrations pytest fuzz schema superuser token clean bench bench-pg
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -36,6 +36,36 @@ run: install
 	@echo "  Seed topic   http://$(HOST):$(PORT)/topics/venezuela-2019/?as_of=2019-05-01"
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## serve: serve in production (docs/deploy.md): check the settings, migrate the database
+## (DATABASE_URL), collect the static files, then gunicorn (policytracker/gunicorn.conf.py) on
+## HOST:PORT with WORKERS workers (default: 2 per core + 1), static files served by whitenoise
+serve: install
+	@$(BIN)/python -c "$$SERVE_PREFLIGHT"
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/gunicorn --config policytracker/gunicorn.conf.py --bind $(HOST):$(PORT) \
+	  $(if $(WORKERS),--workers $(WORKERS))
+
+# serve's first step: the production settings load (settings.py refuses a development or short
+# secret key) with DEBUG off; if not, one line saying what to set, rather than a traceback.
+define SERVE_PREFLIGHT
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policytracker.settings")
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+try:
+    debug = settings.DEBUG
+except ImproperlyConfigured as error:
+    sys.exit(f"make serve: {error}")
+if debug:
+    sys.exit(
+        "make serve: serving in production needs DJANGO_DEBUG=false, DJANGO_SECRET_KEY (50 "
+        "random characters or more), DJANGO_ALLOWED_HOSTS and DATABASE_URL (docs/deploy.md); "
+        "to try the service on this machine, use make run."
+    )
+endef
+export SERVE_PREFLIGHT
 
 ## test: install, then lint, migrations check, the whole test suite (schema check included) and
 ## the fuzz run

@@ -2,6 +2,9 @@
 Request IDs: every request gets one, every response carries it in `X-Request-ID`, and the audit
 trail records it with each change, so that a change can be traced to the request that made it
 (and a client's logs to the server's).
+
+And read replicas: the analysis endpoints' requests are marked for the database router
+(options/routers.py).
 """
 
 import re
@@ -9,6 +12,8 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+
+from options import routers
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a client may send: short and harmless in a log line or a header.
@@ -39,3 +44,31 @@ class RequestIDMiddleware:
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.id
         return response
+
+
+class ReplicaReadsMiddleware:
+    """Lets the analysis endpoints read from the read replica, when there is one.
+
+    A GET or HEAD of one of `options.routers.REPLICA_VIEWS` sets `reads_from_replica` for the
+    rest of the request, and `ReplicaRouter` sends its reads of the tracked data to the replica.
+    Other requests, writes among them, leave it unset: they read and write the primary. Without
+    `DATABASE_REPLICA_URL` the router is not installed and the mark changes nothing.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # process_view may set it; whatever happens, it is back to its value once the request ends.
+        token = routers.reads_from_replica.set(False)
+        try:
+            return self.get_response(request)
+        finally:
+            routers.reads_from_replica.reset(token)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        if (
+            request.method in ("GET", "HEAD")
+            and request.resolver_match.view_name in routers.REPLICA_VIEWS
+        ):
+            routers.reads_from_replica.set(True)

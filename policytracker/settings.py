@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Marks the analysis endpoints' requests, whose reads may go to a read replica.
+    "options.middleware.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "policytracker.urls"
@@ -107,13 +109,29 @@ TEMPLATES = [
 # SQLite is the embedded default; DATABASE_URL (postgres://user@host:port/name) selects
 # PostgreSQL through psycopg 3.
 
+# Connections kept open this many seconds (0: one per request) are checked before a request
+# reuses them, so that a database restart costs no failed request.
+DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
 DATABASES = {
     # An empty DATABASE_URL counts as unset.
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=DATABASE_CONN_MAX_AGE,
+        conn_health_checks=True,
     )
 }
+# A read replica of it (optional, e.g. a PostgreSQL streaming-replication standby): the
+# analysis endpoints read from it, everything else uses default (options/routers.py). Tests
+# create no database for it: it mirrors default's (a second connection to it).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASE_CONN_MAX_AGE,
+        conn_health_checks=True,
+        test_options={"MIRROR": "default"},
+    )
+    DATABASE_ROUTERS = ["options.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -215,7 +233,21 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the static files, and whitenoise serves them from.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# In production (DEBUG off), collectstatic names each file by a hash of its content, which
+# whitenoise serves with a far-future Cache-Control, and stores gzip-compressed copies too; the
+# pages then need the files collected (`make serve` runs collectstatic first).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
 # Serve the apps' static files straight from their folders when collectstatic has not run.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG

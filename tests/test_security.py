@@ -120,9 +120,13 @@ PROBE = """
 import json
 import django
 django.setup()
+from django.conf import settings
 from django.test import Client
-from django.test.utils import setup_test_environment
+from django.test.utils import override_settings, setup_test_environment
 setup_test_environment()
+# Nothing collected here (production runs collectstatic first: make serve): plain static names.
+override_settings(STORAGES={**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}).enable()
 client = Client()
 plain = client.get("/api/docs/", HTTP_HOST="example.org")
 health = client.get("/api/v1/health/", HTTP_HOST="example.org")
