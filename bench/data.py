@@ -24,6 +24,8 @@ SIZES = {
     # The default dataset.
     "default": {"topics": 20, "stakeholders": 5000, "options": 1000, "positions": 200_000},
     "small": {"topics": 5, "stakeholders": 500, "options": 150, "positions": 20_000},
+    # The scale target (PostgreSQL): the default dataset with five times the positions.
+    "million": {"topics": 20, "stakeholders": 5000, "options": 1000, "positions": 1_000_000},
     # For the smoke test: seconds, not minutes.
     "tiny": {"topics": 2, "stakeholders": 60, "options": 20, "positions": 1_000},
 }

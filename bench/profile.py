@@ -20,7 +20,9 @@ from bench.run import BENCH_DIR, setup_django
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("--size", choices=["default", "small", "tiny"], default="default")
+    parser.add_argument(
+        "--size", choices=["default", "million", "small", "tiny"], default="default"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--url", default="/api/v1/positions/?limit=100")
     parser.add_argument("--requests", type=int, default=30)

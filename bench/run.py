@@ -2,7 +2,7 @@
 `python -m bench.run`: measure the API's scenarios against their baselines; write
 bench/results.json and bench/results.md (bench/results-pg.* on PostgreSQL). See bench/README.md.
 
-    python -m bench.run [--size default|small|tiny] [--database sqlite|postgres] [--http]
+    python -m bench.run [--size default|million|small|tiny] [--database sqlite|postgres] [--http]
                         [--requests N] [--seconds S] [--output DIR] [--data-dir DIR]
                         [--prepare-only]
 
@@ -665,7 +665,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.run", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--size", choices=["default", "small", "tiny"], default="default")
+    parser.add_argument(
+        "--size", choices=["default", "million", "small", "tiny"], default="default"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument(
         "--http", action="store_true", help="Also measure over HTTP (gunicorn + wrk)."
@@ -728,7 +730,9 @@ def main(argv=None) -> int:
     except BenchError as error:
         log(f"bench: {error}")
         return 1
-    suffix = "" if args.database == "sqlite" else "-pg"
+    suffix = ("" if args.database == "sqlite" else "-pg") + (
+        "" if args.size == "default" else f"-{args.size}"
+    )
     args.output.mkdir(parents=True, exist_ok=True)
     json_path = args.output / f"results{suffix}.json"
     markdown_path = args.output / f"results{suffix}.md"

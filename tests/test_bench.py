@@ -75,7 +75,7 @@ def test_a_tiny_run_reports_every_scenario_with_numbers(tmp_path):
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
 
-    results = json.loads((tmp_path / "results.json").read_text())
+    results = json.loads((tmp_path / "results-tiny.json").read_text())
     assert list(results["in_process"]) == SCENARIOS
     for name, scenario in results["in_process"].items():
         variants = scenario["variants"]
@@ -95,5 +95,5 @@ def test_a_tiny_run_reports_every_scenario_with_numbers(tmp_path):
         "deep-pages",
     }
     assert results["meta"]["dataset"]["positions"] == data.SIZES["tiny"]["positions"]
-    markdown = (tmp_path / "results.md").read_text()
+    markdown = (tmp_path / "results-tiny.md").read_text()
     assert "| Positions list | API |" in markdown and "## Targets" in markdown
