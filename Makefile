@@ -93,8 +93,9 @@ format: install-dev
 check-migrations: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# On every core (pytest-xdist): each worker has its own test database.
 pytest: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 ## fuzz: schemathesis against a live server on a throwaway database (schemathesis.toml,
 ## tests/fuzz.py); about 3 minutes

@@ -85,6 +85,8 @@ def test_the_deploy_check_would_fail_without_hsts():
         "django-insecure-" + secrets.token_urlsafe(48),  # Django's generated development keys
         "ab" * 40,  # long, but two characters
     ],
+    # Named, not by their random values: every pytest-xdist worker must collect the same tests.
+    ids=["unset", "empty", "development", "short", "django-insecure", "two-characters"],
 )
 @pytest.mark.parametrize(
     "command",
