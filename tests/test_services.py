@@ -299,6 +299,49 @@ def test_forecast_counts_one_position_per_stakeholder_on_the_basis(option):
     assert (expected.counted, expected.weighted_mean) == (1, 2)
 
 
+def test_forecast_weighs_the_position_the_matrix_shows(option):
+    """The forecast picks its positions in SQL, the matrix in Python (`_pick`): the same ones.
+    Each stakeholder's `any` cell is a different case of the choice."""
+    cases = {
+        # The preferred basis on the same date: stated, then reported, revealed, expected.
+        "preferred": [
+            (2, "expected", APRIL_30),
+            (1, "revealed", APRIL_30),
+            (-1, "stated", APRIL_30),
+        ],
+        "reported": [(2, "expected", APRIL_30), (-2, "reported", APRIL_30)],
+        # The newest, whatever its basis.
+        "newest": [(-1, "stated", APRIL_29), (2, "expected", APRIL_30)],
+        # Two on one basis and date (two sources): the latest recorded.
+        "latest recorded": [(1, "stated", APRIL_30), (-2, "stated", APRIL_30)],
+        # Not after the date.
+        "until the date": [(-1, "stated", APRIL_29), (2, "stated", MAY_1)],
+    }
+    for name, positions in cases.items():
+        stakeholder = factories.StakeholderFactory(name=name)
+        factories.InfluenceFactory(
+            stakeholder=stakeholder, topic=option.topic, capability=1, as_of=APRIL_29
+        )
+        for stance, basis, as_of in positions:
+            position(option, stakeholder, stance=stance, basis=basis, as_of=as_of, salience=1)
+
+    for basis in ["any", *services.BASES]:
+        matrix = services.stance_matrix_build(topic_id=option.topic_id, as_of=APRIL_30, basis=basis)
+        shown = {row.stakeholder.name: row.cells[0].position.stance for row in matrix.rows}
+        forecast = services.option_forecast(option=option, as_of=APRIL_30, basis=basis)
+
+        assert forecast.counted == len(shown)
+        assert sorted(item.stance for item in forecast.stances) == sorted(shown.values())
+    any_matrix = services.stance_matrix_build(topic_id=option.topic_id, as_of=APRIL_30)
+    assert {row.stakeholder.name: row.cells[0].position.stance for row in any_matrix.rows} == {
+        "preferred": -1,
+        "reported": -2,
+        "newest": 2,
+        "latest recorded": -2,
+        "until the date": -1,
+    }
+
+
 def test_pivotal_stakeholders_are_those_whose_removal_alone_changes_the_outcome():
     """Against the definition, on random weights (zeros included): take each stakeholder away,
     recompute the sign of the mean and the median, and compare."""
