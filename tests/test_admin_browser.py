@@ -3,47 +3,23 @@ a downloaded browser) against a live server. Logging in, recording a position th
 autocomplete widgets (select2), the message for a stance out of range, a spreadsheet import
 whose bad row is shown. A screenshot of each step goes to test-artifacts/admin-*.png."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 import tablib
 
 from options import models
 from tests import factories
+from tests.browser import ARTIFACTS, chromium, requires_chromium, sync_api
 from tests.conftest import editors_group
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-# Chromium as root needs --no-sandbox; the rest keeps it off this machine's closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "editor-password-1"
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="NO CHROMIUM: the browser tests need Debian's chromium (apt-get install chromium)",
-)
+pytestmark = requires_chromium
 
 
 @pytest.fixture(scope="module")
 def browser():
-    # Playwright's sync API runs an event loop in this thread while the module's tests run; the
-    # ORM calls they make meanwhile are still synchronous.
-    with pytest.MonkeyPatch.context() as monkeypatch, sync_api.sync_playwright() as playwright:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

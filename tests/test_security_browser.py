@@ -3,26 +3,11 @@ the topic page work under it with no violation, and it does block an inline scri
 drives Debian's chromium (never a downloaded browser) against a live server; screenshots go to
 test-artifacts/."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from tests import factories
+from tests.browser import ARTIFACTS, chromium, requires_chromium
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Every CSP violation the page sees, reported by the browser itself.
 WATCH_VIOLATIONS = """
 window.__violations = [];
@@ -33,19 +18,13 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="NO CHROMIUM: the browser tests need Debian's chromium (apt-get install chromium)",
-)
+pytestmark = requires_chromium
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with pytest.MonkeyPatch.context() as monkeypatch, sync_api.sync_playwright() as playwright:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 class WatchedPage:
