@@ -51,8 +51,8 @@ class ReplicaReadsMiddleware:
 
     A GET or HEAD of one of `options.routers.REPLICA_VIEWS` sets `reads_from_replica` for the
     rest of the request, and `ReplicaRouter` sends its reads of the tracked data to the replica.
-    Other requests, writes among them, leave it unset: they read and write the primary. Without
-    `DATABASE_REPLICA_URL` the router is not installed and the mark changes nothing.
+    Other requests, writes among them, leave it unset: they read and write the primary. Settings
+    install it with the router, when `DATABASE_REPLICA_URL` is set.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):

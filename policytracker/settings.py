@@ -83,8 +83,6 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Marks the analysis endpoints' requests, whose reads may go to a read replica.
-    "options.middleware.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "policytracker.urls"
@@ -132,6 +130,8 @@ if DATABASE_REPLICA_URL:
         test_options={"MIRROR": "default"},
     )
     DATABASE_ROUTERS = ["options.routers.ReplicaRouter"]
+    # Marks the analysis endpoints' requests, whose reads the router sends to the replica.
+    MIDDLEWARE.append("options.middleware.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------------------------

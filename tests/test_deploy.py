@@ -48,7 +48,9 @@ def replica_alias(django_db_setup):
 
 @pytest.fixture
 def replica_router(settings, replica_alias):
+    """The router and its middleware, as settings install them with DATABASE_REPLICA_URL."""
     settings.DATABASE_ROUTERS = ["options.routers.ReplicaRouter"]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "options.middleware.ReplicaReadsMiddleware"]
 
 
 def databases_used(send) -> tuple[int, str]:
