@@ -49,6 +49,8 @@ class NaivePositionSerializer(NaiveModelSerializer):
             "summary",
             "notes",
             "retracted",
+            "retracted_on",
+            "retracted_precision",
             "disputes",
             "created",
             "updated",

@@ -239,7 +239,7 @@ class PositionListInline(GuardedTabularInline):
     and an editable row costs a query per autocomplete widget. Edit one on its own page."""
 
     model = models.Position
-    fields = ("as_of", "stakeholder", "option", "stance", "basis", "source", "retracted")
+    fields = ("as_of", "stakeholder", "option", "stance", "basis", "source", "retracted_on")
     readonly_fields = fields
     can_delete = False
     verbose_name_plural = "positions"
@@ -335,7 +335,7 @@ class PolicyOptionInline(GuardedTabularInline):
 
 class PositionDisputeInline(GuardedTabularInline):
     model = models.PositionDispute
-    fields = ("disputed_by", "date", "source", "quote")
+    fields = ("disputed_by", "date", "date_precision", "source", "quote")
     autocomplete_fields = ("disputed_by", "source")
 
     def get_queryset(self, request):
@@ -359,8 +359,8 @@ class EventParticipantInline(GuardedTabularInline):
 @admin.register(models.Source)
 class SourceAdmin(SpreadsheetAdmin, EditorAdmin):
     resource_classes = (resources.SourceResource,)
-    list_display = ("title", "kind", "publisher", "published", "cited_in")
-    list_filter = ("kind", "published_precision")
+    list_display = ("title", "kind", "reliability", "publisher", "published", "cited_in")
+    list_filter = ("kind", "reliability", "published_precision")
     list_select_related = ("cited_in",)
     search_fields = ("title", "slug", "publisher", "author", "url")
     autocomplete_fields = ("cited_in",)
@@ -368,6 +368,7 @@ class SourceAdmin(SpreadsheetAdmin, EditorAdmin):
     date_hierarchy = "published"
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "publisher", "author", "url")}),
+        ("Reliability", {"fields": ("reliability",)}),
         ("Date", {"fields": ("published", "published_precision")}),
         ("Provenance", {"fields": ("cited_in", "notes")}),
         RECORD_FIELDSET,
@@ -470,11 +471,24 @@ class SanctionMeasureAdmin(EditorAdmin):
     )
 
 
+class RetractedFilter(admin.SimpleListFilter):
+    title = "retracted"
+    parameter_name = "retracted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Retracted"), ("no", "Not retracted")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(retracted_on__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(models.Position)
 class PositionAdmin(SpreadsheetAdmin, EditorAdmin):
     resource_classes = (resources.PositionResource,)
     list_display = ("stakeholder", "option", "stance_display", "basis_code", "as_of", "source")
-    list_filter = ("basis", "confidence", "retracted", "option__topic", "option__kind")
+    list_filter = ("basis", "confidence", RetractedFilter, "option__topic", "option__kind")
     list_select_related = ("stakeholder", "option", "source")
     search_fields = ("stakeholder__name", "option__title", "quote", "summary")
     autocomplete_fields = ("stakeholder", "option", "reported_by", "source")
@@ -482,7 +496,8 @@ class PositionAdmin(SpreadsheetAdmin, EditorAdmin):
     fieldsets = (
         (None, {"fields": ("stakeholder", "option", "stance", "basis", "reported_by")}),
         ("Date", {"fields": ("as_of", "as_of_precision")}),
-        ("Weight", {"fields": ("salience", "confidence", "retracted")}),
+        ("Weight", {"fields": ("salience", "confidence")}),
+        ("Retraction", {"fields": ("retracted_on", "retracted_precision")}),
         ("Evidence", {"fields": ("source", "quote", "summary", "notes")}),
         RECORD_FIELDSET,
     )
@@ -535,9 +550,9 @@ class EventParticipantAdmin(ReferenceGuard, HistoryAdmin):
 
 @admin.register(models.Influence)
 class InfluenceAdmin(EditorAdmin):
-    list_display = ("stakeholder", "topic", "capability", "as_of", "source")
-    list_filter = ("topic",)
-    list_select_related = ("stakeholder", "topic", "source")
+    list_display = ("stakeholder", "topic", "option", "capability", "as_of", "source")
+    list_filter = ("topic", ("option", admin.EmptyFieldListFilter))
+    list_select_related = ("stakeholder", "topic", "option", "source")
     search_fields = ("stakeholder__name", "rationale")
-    autocomplete_fields = ("stakeholder", "topic", "source")
+    autocomplete_fields = ("stakeholder", "topic", "option", "source")
     date_hierarchy = "as_of"

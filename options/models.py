@@ -19,6 +19,7 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 
 from options.audit import AuditTrail
+from options.dates import date_interval
 
 END_BEFORE_START_MESSAGE = "The end date cannot be before the start date."
 
@@ -165,6 +166,17 @@ class TopicScopedSlugManager(models.Manager):
 class Source(TimeStampedModel):
     """Where a fact comes from: an article, a statement, a report."""
 
+    class Reliability(models.TextChoices):
+        """The Admiralty (NATO) grading of a source's reliability. It weighs the positions the
+        source gives (docs/analysis.md); F is "not judged", not "unreliable"."""
+
+        A = "A", "A: completely reliable"
+        B = "B", "B: usually reliable"
+        C = "C", "C: fairly reliable"
+        D = "D", "D: not usually reliable"
+        E = "E", "E: unreliable"
+        F = "F", "F: reliability cannot be judged"
+
     class Kind(models.TextChoices):
         NEWS_REPORT = "news_report", "News report"
         ANALYSIS = "analysis", "Editorial or analysis"
@@ -181,6 +193,16 @@ class Source(TimeStampedModel):
     url = models.URLField("URL", max_length=500, blank=True)
     published = models.DateField(null=True, blank=True)
     published_precision = date_precision_field("precision of the published date")
+    reliability = models.CharField(
+        max_length=1,
+        choices=Reliability.choices,
+        default=Reliability.F,
+        help_text=(
+            "How far the source can be trusted, on the Admiralty scale (A completely reliable … "
+            "E unreliable; F cannot be judged): an analyst's grade, which weighs the positions "
+            "it gives."
+        ),
+    )
     cited_in = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -628,9 +650,16 @@ class Position(TimeStampedModel):
     quote = models.TextField(blank=True, help_text="Verbatim and short.")
     summary = models.TextField(blank=True)
     notes = models.TextField(blank=True)
-    retracted = models.BooleanField(
-        default=False, help_text="The stakeholder has since withdrawn this position."
+    retracted_on = models.DateField(
+        "retracted on",
+        null=True,
+        blank=True,
+        help_text=(
+            "When the stakeholder withdrew this position, if they did. From that date on the "
+            "position weighs nothing in the forecast; before it, it counts as usual."
+        ),
     )
+    retracted_precision = date_precision_field("precision of the retraction date")
 
     objects = PositionQuerySet.as_manager()
     history = AuditTrail()
@@ -667,19 +696,47 @@ class Position(TimeStampedModel):
         ]
         indexes = [
             # The "as of D" lookup: newest position per stakeholder × option × basis, in the
-            # whole order that picks it (the latest recorded wins on a date), so that finding it
-            # reads one index entry (options/services.py).
+            # whole order that picks it (the latest recorded wins on a date), with the precision
+            # that says whether a date is known by D, so that finding it reads one index entry
+            # (options/analysis/asof.py).
             models.Index(
-                fields=["stakeholder", "option", "basis", "as_of", "created", "id"],
+                fields=[
+                    "stakeholder",
+                    "option",
+                    "basis",
+                    "as_of",
+                    "created",
+                    "id",
+                    "as_of_precision",
+                ],
                 name="position_history_idx",
             ),
-            # An option's positions up to a date, newest first; with what the analyses test and
-            # weigh, so that their scan reads the table only for the positions they keep.
+            # An option's positions up to a date, newest first, with everything the analyses
+            # read of them: their scan never reads the table (bench/README.md).
             models.Index(
-                fields=["option", "as_of", "id", "stakeholder", "basis", "stance", "salience"],
+                fields=[
+                    "option",
+                    "as_of",
+                    "id",
+                    "stakeholder",
+                    "basis",
+                    "stance",
+                    "salience",
+                    "as_of_precision",
+                    "confidence",
+                    "source",
+                    "retracted_on",
+                    "retracted_precision",
+                ],
                 name="position_option_as_of_idx",
             ),
             models.Index(fields=["basis", "as_of"], name="position_basis_as_of_idx"),
+            # The few retracted positions, for the timeline's retractions.
+            models.Index(
+                fields=["retracted_on"],
+                condition=Q(retracted_on__isnull=False),
+                name="position_retracted_idx",
+            ),
             models.Index(fields=["as_of"], name="position_as_of_idx"),
         ]
 
@@ -697,11 +754,24 @@ class Position(TimeStampedModel):
         except ValueError:
             return str(self.stance)
 
+    @property
+    def retracted(self) -> bool:
+        """Whether a retraction is recorded; `retracted_on` says from when it counts."""
+        return self.retracted_on is not None
+
     def clean(self):
+        errors = {}
         if self.reported_by_id and self.basis != self.Basis.REPORTED:
-            raise ValidationError(
-                {"reported_by": "Only a reported position names who reported it."}
-            )
+            errors["reported_by"] = "Only a reported position names who reported it."
+        if (
+            self.retracted_on
+            and self.as_of
+            and date_interval(self.retracted_on, self.retracted_precision)[1]
+            < date_interval(self.as_of, self.as_of_precision)[0]
+        ):
+            errors["retracted_on"] = "A position cannot be retracted before it was taken."
+        if errors:
+            raise ValidationError(errors)
 
 
 class PositionDispute(TimeStampedModel):
@@ -711,7 +781,10 @@ class PositionDispute(TimeStampedModel):
     disputed_by = models.ForeignKey(
         Stakeholder, on_delete=models.PROTECT, related_name="disputed_positions"
     )
-    date = models.DateField()
+    date = models.DateField(
+        help_text="When the denial was made; the position counts as disputed from then on."
+    )
+    date_precision = date_precision_field("precision of the date")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="disputes")
     quote = models.TextField(blank=True)
     notes = models.TextField(blank=True)
@@ -844,6 +917,17 @@ class Influence(TimeStampedModel):
         Stakeholder, on_delete=models.PROTECT, related_name="influences"
     )
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="influences")
+    option = models.ForeignKey(
+        PolicyOption,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="influences",
+        help_text=(
+            "Only on this option of the topic: the stakeholder's capability to make or stop this "
+            "option, which overrides its topic-wide capability in this option's forecast."
+        ),
+    )
     capability = models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(100)], help_text="0–100."
     )
@@ -866,16 +950,30 @@ class Influence(TimeStampedModel):
             ),
             models.UniqueConstraint(
                 fields=["stakeholder", "topic", "as_of"],
+                condition=Q(option__isnull=True),
                 name="influence_once_per_date",
                 violation_error_message=(
                     "This stakeholder already has an influence on this topic at this date."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["stakeholder", "option", "as_of"],
+                condition=Q(option__isnull=False),
+                name="influence_on_option_once_per_date",
+                violation_error_message=(
+                    "This stakeholder already has an influence on this option at this date."
                 ),
             ),
         ]
         indexes = [models.Index(fields=["topic", "as_of"], name="influence_topic_as_of_idx")]
 
     def __str__(self):
-        return f"{self.stakeholder} on {self.topic}: {self.capability} ({self.as_of:%Y-%m-%d})"
+        scope = self.option if self.option_id else self.topic
+        return f"{self.stakeholder} on {scope}: {self.capability} ({self.as_of:%Y-%m-%d})"
+
+    def clean(self):
+        if self.option_id and self.topic_id and self.option.topic_id != self.topic_id:
+            raise ValidationError({"option": "The option must be one of the topic's options."})
 
 
 @receiver(pre_delete)

@@ -303,6 +303,7 @@ class SourceResource(AuditedResource):
             "url",
             "published",
             "published_precision",
+            "reliability",
             "cited_in",
             "notes",
         )
@@ -392,7 +393,8 @@ class PositionResource(AuditedResource):
             "quote",
             "summary",
             "notes",
-            "retracted",
+            "retracted_on",
+            "retracted_precision",
         )
         # The model's uniqueness constraint, position_unique_per_source.
         import_id_fields = ("stakeholder", "option", "basis", "as_of", "source")

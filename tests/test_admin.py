@@ -119,6 +119,8 @@ def position_form():
         "as_of": "2019-04-30",
         "as_of_precision": "day",
         "confidence": "medium",
+        "retracted_on": "",
+        "retracted_precision": "day",
         "source": factories.SourceFactory().pk,
         "quote": "",
         **management_form("disputes"),
@@ -134,6 +136,107 @@ def test_admin_creates_a_position(admin_client, position_form):
         "stated",
         datetime.date(2019, 4, 30),
     )
+    assert (position.retracted, position.retracted_on, position.retracted_precision) == (
+        False,
+        None,
+        "day",
+    )
+
+
+def test_admin_records_a_dated_retraction(admin_client, position_form):
+    form = {**position_form, "retracted_on": "2019-05-20", "retracted_precision": "month"}
+
+    response = admin_client.post(admin_url(models.Position, "add"), form)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    position = models.Position.objects.get()
+    assert (position.retracted, position.retracted_on, position.retracted_precision) == (
+        True,
+        datetime.date(2019, 5, 20),
+        "month",
+    )
+    change = admin_client.get(admin_url(models.Position, "change", position.pk))
+    [retraction] = [
+        fieldset for fieldset in change.context["adminform"] if fieldset.name == "Retraction"
+    ]
+    assert retraction.fields == ("retracted_on", "retracted_precision")
+
+
+def test_admin_refuses_a_retraction_before_the_position_with_the_api_message(
+    admin_client, editor_client, position_form
+):
+    form = {**position_form, "retracted_on": "2019-04-29", "retracted_precision": "day"}
+
+    response = admin_client.post(admin_url(models.Position, "add"), form)
+
+    message = "A position cannot be retracted before it was taken."
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"retracted_on": [message]}
+    assert not models.Position.objects.exists()
+    # The same position in JSON: the same message on the same field.
+    api = editor_client.post(
+        "/api/v1/positions/",
+        {**form, "stance": 1, "retracted_precision": "day"},
+        format="json",
+    )
+    assert api.status_code == 400
+    assert api.json()["errors"] == {"retracted_on": [message]}
+    # A retraction within the month of a position of "April 2019" is no error.
+    response = admin_client.post(
+        admin_url(models.Position, "add"),
+        {**form, "as_of": "2019-04-30", "as_of_precision": "month", "retracted_on": "2019-04-02"},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert models.Position.objects.get().retracted_on == datetime.date(2019, 4, 2)
+
+
+def test_the_position_changelist_filters_on_retraction(admin_client):
+    standing = factories.PositionFactory()
+    retracted = factories.PositionFactory(retracted_on=datetime.date(2019, 5, 1))
+
+    def listed(query):
+        response = admin_client.get(admin_url(models.Position, "changelist"), query)
+        assert response.status_code == 200
+        return set(response.context["cl"].result_list)
+
+    assert listed({}) == {standing, retracted}
+    assert listed({"retracted": "yes"}) == {retracted}
+    assert listed({"retracted": "no"}) == {standing}
+    html = admin_client.get(admin_url(models.Position, "changelist")).content.decode()
+    assert '<a href="?retracted=yes">Retracted</a>' in html
+    assert '<a href="?retracted=no">Not retracted</a>' in html
+
+
+def test_the_dispute_inline_records_the_date_precision(admin_client, position_form):
+    position = factories.PositionFactory()
+    denier, source = factories.StakeholderFactory(), factories.SourceFactory()
+    form = {
+        **position_form,
+        "stakeholder": position.stakeholder_id,
+        "option": position.option_id,
+        "source": position.source_id,
+        "salience": "50",
+        **management_form("disputes", total=1),
+        "disputes-0-disputed_by": denier.pk,
+        "disputes-0-date": "2019-05-01",
+        "disputes-0-date_precision": "month",
+        "disputes-0-source": source.pk,
+        "disputes-0-quote": "Never said it.",
+    }
+
+    response = admin_client.post(admin_url(models.Position, "change", position.pk), form)
+
+    assert response.status_code == 302, _all_errors(response)
+    dispute = position.disputes.get()
+    assert (dispute.disputed_by, dispute.date, dispute.date_precision, dispute.source) == (
+        denier,
+        datetime.date(2019, 5, 1),
+        "month",
+        source,
+    )
+    # And the API shows it among the position's disputes.
+    [shown] = admin_client.get(f"/api/v1/positions/{position.pk}/").json()["disputes"]
+    assert (shown["date"], shown["date_precision"]) == ("2019-05-01", "month")
 
 
 def test_admin_refuses_a_stance_out_of_range_with_the_api_message(
@@ -146,9 +249,12 @@ def test_admin_refuses_a_stance_out_of_range_with_the_api_message(
     assert response.context["adminform"].form.errors["stance"] == [message]
     assert not models.Position.objects.exists()
 
-    api = editor_client.post("/api/v1/positions/", {**position_form, "stance": 5}, format="json")
+    # In JSON, no retraction is null, not an empty text.
+    api = editor_client.post(
+        "/api/v1/positions/", {**position_form, "stance": 5, "retracted_on": None}, format="json"
+    )
     assert api.status_code == 400
-    assert api.json()["errors"]["stance"] == [message]
+    assert api.json()["errors"] == {"stance": [message]}
 
 
 def test_admin_refuses_a_duplicate_position_with_the_api_message(
@@ -164,10 +270,12 @@ def test_admin_refuses_a_duplicate_position_with_the_api_message(
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == [message]
-    # The same position in JSON, where the stance is a number.
-    api = editor_client.post("/api/v1/positions/", {**position_form, "stance": 1}, format="json")
+    # The same position in JSON, where the stance is a number and no retraction is null.
+    api = editor_client.post(
+        "/api/v1/positions/", {**position_form, "stance": 1, "retracted_on": None}, format="json"
+    )
     assert api.status_code == 400
-    assert api.json()["errors"]["non_field_errors"] == [message]
+    assert api.json()["errors"] == {"non_field_errors": [message]}
     assert models.Position.objects.count() == 1
 
 
@@ -376,6 +484,7 @@ def test_saving_over_a_change_made_since_the_form_opened_is_refused(admin_client
         "slug": source.slug,
         "kind": source.kind,
         "published_precision": "day",
+        "reliability": source.reliability,
         "opened_at_version": opened_at,
     }
 
@@ -394,3 +503,97 @@ def test_saving_over_a_change_made_since_the_form_opened_is_refused(admin_client
     assert saved.status_code == 302
     source.refresh_from_db()
     assert (source.title, source.version) == ("Mine", 3)
+
+
+def test_the_source_admin_grades_reliability(admin_client):
+    data = {"title": "Wire story", "slug": "wire", "kind": "news_report"}
+
+    response = admin_client.post(
+        admin_url(models.Source, "add"),
+        {**data, "published_precision": "day", "reliability": "B"},
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    graded = models.Source.objects.get(slug="wire")
+    assert graded.reliability == "B"
+    ungraded = factories.SourceFactory()
+    assert ungraded.reliability == "F"
+    # Shown in the form's own fieldset, listed, and filtered on.
+    change = admin_client.get(admin_url(models.Source, "change", graded.pk))
+    [fieldset] = [f for f in change.context["adminform"] if f.name == "Reliability"]
+    assert fieldset.fields == ("reliability",)
+    changelist = admin_client.get(admin_url(models.Source, "changelist"), {"reliability": "B"})
+    assert list(changelist.context["cl"].result_list) == [graded]
+    assert "column-reliability" in changelist.content.decode()
+    # A grade off the scale is refused.
+    response = admin_client.post(
+        admin_url(models.Source, "add"),
+        {**data, "slug": "other", "published_precision": "day", "reliability": "G"},
+    )
+    assert response.context["adminform"].form.errors == {
+        "reliability": ["Select a valid choice. G is not one of the available choices."]
+    }
+
+
+@pytest.fixture
+def influence_form():
+    option = factories.PolicyOptionFactory(title="Transition deal")
+    return {
+        "stakeholder": factories.StakeholderFactory().pk,
+        "topic": option.topic_id,
+        "option": option.pk,
+        "capability": "70",
+        "as_of": "2019-04-01",
+        "rationale": "",
+    }
+
+
+def test_the_influence_admin_records_a_capability_on_one_option(admin_client, influence_form):
+    response = admin_client.post(admin_url(models.Influence, "add"), influence_form)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    influence = models.Influence.objects.get()
+    assert (influence.option_id, influence.topic_id, influence.capability) == (
+        influence_form["option"],
+        influence_form["topic"],
+        70,
+    )
+    # The option is picked by autocomplete.
+    found = admin_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "options", "model_name": "influence", "field_name": "option", "term": "deal"},
+    )
+    assert [result["id"] for result in found.json()["results"]] == [str(influence_form["option"])]
+
+
+def test_the_influence_admin_refuses_an_option_of_another_topic_with_the_api_message(
+    admin_client, editor_client, influence_form
+):
+    form = {**influence_form, "option": factories.PolicyOptionFactory().pk}
+
+    response = admin_client.post(admin_url(models.Influence, "add"), form)
+
+    message = "The option must be one of the topic's options."
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"option": [message]}
+    api = editor_client.post(
+        "/api/v1/influences/", {**form, "capability": 70, "rationale": ""}, format="json"
+    )
+    assert api.status_code == 400
+    assert api.json()["errors"] == {"option": [message]}
+    assert not models.Influence.objects.exists()
+
+
+def test_the_influence_changelist_filters_topic_wide_and_option_capabilities(admin_client):
+    option = factories.PolicyOptionFactory()
+    topic_wide = factories.InfluenceFactory(topic=option.topic)
+    on_option = factories.InfluenceFactory(topic=option.topic, option=option)
+
+    def listed(query):
+        response = admin_client.get(admin_url(models.Influence, "changelist"), query)
+        assert response.status_code == 200
+        return set(response.context["cl"].result_list)
+
+    assert listed({}) == {topic_wide, on_option}
+    assert listed({"option__isempty": "1"}) == {topic_wide}
+    assert listed({"option__isempty": "0"}) == {on_option}

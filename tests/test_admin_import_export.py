@@ -134,7 +134,8 @@ def world():
             salience=None,
             source=article,
             quote="=Sanctions are theft",
-            retracted=True,
+            retracted_on=datetime.date(2019, 5, 10),
+            retracted_precision="month",
         ),
         factories.PositionFactory(
             stakeholder=usa, option=sanctions[1], stance=2, basis="stated", source=report
@@ -158,7 +159,8 @@ PADRINO_POSITION = {
     "quote": "=Sanctions are theft",
     "summary": "",
     "notes": "",
-    "retracted": "1",
+    "retracted_on": "2019-05-10",
+    "retracted_precision": "month",
 }
 
 
@@ -178,7 +180,7 @@ def test_positions_export_by_natural_keys_in_each_format(editor_admin, world, fi
             "salience": None,
             "summary": None,
             "notes": None,
-            "retracted": True,
+            "retracted_on": datetime.datetime(2019, 5, 10),
         }
         assert sheet["L2"].data_type == "s"
     else:
@@ -230,6 +232,131 @@ def test_an_export_re_imports_changing_nothing(editor_admin, world, file_format)
 
         assert import_types(previewed) == ["skip"] * count, model
         assert (model.objects.count(), model.history.count()) == (count, history), model
+
+
+def test_a_retraction_goes_round_an_export_and_an_import(editor_admin, world):
+    retracted, standing = world["positions"]
+    rows = tablib.Dataset().load(export(editor_admin, models.Position, "csv").decode()).dict
+    by_stakeholder = {row["stakeholder"]: row for row in rows}
+    assert {
+        slug: (row["retracted_on"], row["retracted_precision"])
+        for slug, row in by_stakeholder.items()
+    } == {"padrino": ("2019-05-10", "month"), "usa": ("", "day")}
+    # The editor moves one retraction and records the other; the file re-imports as changed.
+    by_stakeholder["padrino"] |= {"retracted_on": "", "retracted_precision": "day"}
+    by_stakeholder["usa"] |= {"retracted_on": "2019-06-01", "retracted_precision": "year"}
+    history = models.Position.history.count()
+
+    previewed = import_file(editor_admin, models.Position, csv_text(*rows))
+
+    assert import_types(previewed) == ["update", "update"]
+    retracted.refresh_from_db()
+    standing.refresh_from_db()
+    assert (retracted.retracted, retracted.retracted_on, retracted.retracted_precision) == (
+        False,
+        None,
+        "day",
+    )
+    assert (standing.retracted, standing.retracted_on, standing.retracted_precision) == (
+        True,
+        datetime.date(2019, 6, 1),
+        "year",
+    )
+    assert models.Position.history.count() == history + 2
+    # And the export says so.
+    again = tablib.Dataset().load(export(editor_admin, models.Position, "csv").decode()).dict
+    assert sorted(
+        (row["stakeholder"], row["retracted_on"], row["retracted_precision"]) for row in again
+    ) == [
+        ("padrino", "", "day"),
+        ("usa", "2019-06-01", "year"),
+    ]
+
+
+def test_a_file_with_the_old_retracted_column_is_refused_with_the_new_columns(editor_admin, world):
+    # Files exported before retractions were dated have a yes/no `retracted` column, which
+    # cannot say when: the import names the columns it takes instead of guessing a date.
+    old = {key: value for key, value in PADRINO_POSITION.items() if not key.startswith("retr")}
+
+    previewed = preview(editor_admin, models.Position, csv_text({**old, "retracted": "1"}))
+
+    html = previewed.content.decode()
+    assert "The file cannot be imported" in html
+    assert (
+        "<li>Unknown columns: retracted. The columns are: stakeholder, topic, option, stance, "
+        "basis, reported_by, as_of, as_of_precision, salience, confidence, source, quote, "
+        "summary, notes, retracted_on, retracted_precision.</li>"
+    ) in html
+    assert previewed.context.get("confirm_form") is None
+    assert models.Position.objects.get(pk=world["positions"][0].pk).retracted_on == (
+        datetime.date(2019, 5, 10)
+    )
+
+
+def test_the_api_s_csv_export_imports_again_in_the_admin(editor_admin, world):
+    # The API's CSV (/api/v1/positions/export.csv) names records by the columns the admin's
+    # import takes. Without its own columns, and with the apostrophe it puts before a formula
+    # stripped (as its documentation says to), it restores deleted positions, retraction and all.
+    response = editor_admin.get("/api/v1/positions/export.csv")
+    assert response.status_code == 200
+    exported = tablib.Dataset().load(
+        b"".join(response.streaming_content).decode("utf-8-sig"), format="csv"
+    )
+    for column in ("id", "stance_label", "created", "updated", "version"):
+        del exported[column]
+    rows = [
+        {
+            key: value[1:] if key == "quote" and value.startswith("'=") else value
+            for key, value in row.items()
+        }
+        for row in exported.dict
+    ]
+    before = {
+        position.pk: (
+            position.stakeholder.slug,
+            position.option_id,
+            position.quote,
+            position.retracted_on,
+            position.retracted_precision,
+        )
+        for position in models.Position.objects.all()
+    }
+    models.Position.objects.all().delete()
+
+    previewed = import_file(editor_admin, models.Position, csv_text(*rows))
+
+    assert import_types(previewed) == ["new", "new"]
+    assert sorted(
+        (p.stakeholder.slug, p.option_id, p.quote, p.retracted_on, p.retracted_precision)
+        for p in models.Position.objects.all()
+    ) == sorted(before.values())
+    assert models.Position.objects.get(stakeholder__slug="padrino").retracted_on == (
+        datetime.date(2019, 5, 10)
+    )
+
+
+def test_a_source_s_reliability_is_exported_and_imported(editor_admin, world):
+    report, article = world["sources"]
+    models.Source.objects.filter(pk=report.pk).update(reliability="A")
+    rows = tablib.Dataset().load(export(editor_admin, models.Source, "csv").decode()).dict
+    assert {row["slug"]: row["reliability"] for row in rows} == {"un-report": "A", "article": "F"}
+    by_slug = {row["slug"]: row for row in rows}
+    by_slug["article"]["reliability"] = "D"
+
+    previewed = import_file(editor_admin, models.Source, csv_text(*rows))
+
+    assert sorted(import_types(previewed)) == ["skip", "update"]
+    article.refresh_from_db()
+    assert article.reliability == "D"
+    # A grade off the scale is a row error; a new source without the column is not graded (F).
+    bad = preview(editor_admin, models.Source, csv_text({**by_slug["article"], "reliability": "G"}))
+    assert row_errors(bad) == {1: {"reliability": ["Value 'G' is not a valid choice."]}}
+    import_file(
+        editor_admin,
+        models.Source,
+        csv_text({"slug": "tweet", "title": "A tweet", "kind": "social_media"}),
+    )
+    assert models.Source.objects.get(slug="tweet").reliability == "F"
 
 
 def test_a_changed_export_updates_its_records_with_one_history_record_each(
@@ -295,7 +422,9 @@ def test_a_bad_row_shows_its_errors_and_nothing_is_imported(editor_admin, world)
         good,
         {**good, "as_of": "2019-05-01", "stance": "5", "salience": "101"},
         {**good, "as_of": "2019-05-02", "basis": "expected", "reported_by": "usa"},
-        {**good, "as_of": "2019-05-03", "stance": "1.5", "retracted": "yes"},
+        {**good, "as_of": "2019-05-03", "stance": "1.5", "retracted_on": "yes"},
+        {**good, "as_of": "2019-05-04", "retracted_on": "2019-05-03", "retracted_precision": "day"},
+        {**good, "as_of": "2019-05-05", "retracted_precision": "week"},
     )
 
     previewed = preview(editor_admin, models.Position, positions)
@@ -308,8 +437,10 @@ def test_a_bad_row_shows_its_errors_and_nothing_is_imported(editor_admin, world)
         3: {"reported_by": ["Only a reported position names who reported it."]},
         4: {
             "stance": ["“1.5” is not a whole number."],
-            "retracted": ["“yes” is neither true nor false (write 1 or 0)."],
+            "retracted_on": ["“yes” is not a date written as YYYY-MM-DD."],
         },
+        5: {"retracted_on": ["A position cannot be retracted before it was taken."]},
+        6: {"retracted_precision": ["Value 'week' is not a valid choice."]},
     }
     html = previewed.content.decode()
     assert "Some rows failed to validate" in html

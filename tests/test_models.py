@@ -189,3 +189,162 @@ def test_a_refused_delete_names_every_referrer(editor_client):
     assert response.status_code == 409
     referrers = {(item["type"], item["id"]) for item in response.json()["referrers"]}
     assert referrers == {("position", position.pk), ("policyoption", option.pk)}
+
+
+# --- Dated retractions ------------------------------------------------------------------------
+
+RETRACTED_BEFORE_TAKEN = {"retracted_on": ["A position cannot be retracted before it was taken."]}
+
+
+def test_a_position_is_retracted_once_its_retraction_is_dated():
+    position = factories.PositionFactory()
+    assert (position.retracted, position.retracted_on, position.retracted_precision) == (
+        False,
+        None,
+        "day",
+    )
+
+    position.retracted_on = datetime.date(2019, 5, 1)
+
+    assert position.retracted is True
+    with pytest.raises(AttributeError):
+        position.retracted = False  # read-only: it follows the date
+
+
+@pytest.mark.parametrize(
+    ("as_of", "as_of_precision", "retracted_on", "retracted_precision", "errors"),
+    [
+        (datetime.date(2019, 4, 30), "day", datetime.date(2019, 4, 29), "day", True),
+        (datetime.date(2019, 4, 30), "day", datetime.date(2019, 4, 30), "day", False),
+        # Intervals: a month-precision date stands for its whole month, a year's for its year.
+        (datetime.date(2019, 4, 30), "month", datetime.date(2019, 4, 1), "day", False),
+        (datetime.date(2019, 4, 1), "month", datetime.date(2019, 3, 31), "day", True),
+        (datetime.date(2019, 4, 30), "day", datetime.date(2019, 4, 1), "month", False),
+        (datetime.date(2019, 5, 1), "day", datetime.date(2019, 4, 30), "month", True),
+        (datetime.date(2019, 6, 1), "year", datetime.date(2019, 1, 1), "year", False),
+        (datetime.date(2019, 6, 1), "year", datetime.date(2018, 12, 31), "month", True),
+    ],
+)
+def test_full_clean_refuses_a_retraction_before_the_position(
+    as_of, as_of_precision, retracted_on, retracted_precision, errors
+):
+    position = factories.PositionFactory(as_of=as_of, as_of_precision=as_of_precision)
+    position.retracted_on, position.retracted_precision = retracted_on, retracted_precision
+
+    if errors:
+        with pytest.raises(ValidationError) as error:
+            position.full_clean()
+        assert error.value.message_dict == RETRACTED_BEFORE_TAKEN
+    else:
+        position.full_clean()
+
+
+def test_full_clean_reports_every_rule_of_a_position_at_once():
+    position = factories.PositionFactory(as_of=datetime.date(2019, 4, 30))
+    position.reported_by = factories.StakeholderFactory()
+    position.retracted_on = datetime.date(2019, 1, 1)
+
+    with pytest.raises(ValidationError) as error:
+        position.full_clean()
+
+    assert error.value.message_dict == {
+        "reported_by": ["Only a reported position names who reported it."],
+        **RETRACTED_BEFORE_TAKEN,
+    }
+
+
+def test_a_dispute_s_date_has_a_precision():
+    dispute = factories.PositionDisputeFactory()
+    assert dispute.date_precision == "day"
+    dispute.date_precision = "fortnight"
+    with pytest.raises(ValidationError) as error:
+        dispute.full_clean()
+    assert error.value.message_dict == {
+        "date_precision": ["Value 'fortnight' is not a valid choice."]
+    }
+
+
+# --- Source reliability -----------------------------------------------------------------------
+
+
+def test_a_source_s_reliability_is_not_judged_by_default():
+    source = factories.SourceFactory()
+    source.refresh_from_db()
+    assert source.reliability == models.Source.Reliability.F == "F"
+    assert [grade for grade, _ in models.Source.Reliability.choices] == list("ABCDEF")
+    source.reliability = "G"
+    with pytest.raises(ValidationError) as error:
+        source.full_clean()
+    assert error.value.message_dict == {"reliability": ["Value 'G' is not a valid choice."]}
+
+
+# --- Influence on one option ------------------------------------------------------------------
+
+
+def test_an_influence_on_an_option_of_another_topic_is_refused():
+    influence = factories.InfluenceFactory()
+    influence.option = factories.PolicyOptionFactory()  # of another topic
+
+    with pytest.raises(ValidationError) as error:
+        influence.full_clean()
+
+    assert error.value.message_dict == {
+        "option": ["The option must be one of the topic's options."]
+    }
+    influence.option = factories.PolicyOptionFactory(topic=influence.topic)
+    influence.full_clean()
+
+
+def test_an_influence_names_its_scope():
+    option = factories.PolicyOptionFactory(title="Transition deal", topic__title="Crisis")
+    topic_wide = factories.InfluenceFactory(
+        stakeholder__name="Army", topic=option.topic, capability=90
+    )
+    on_option = factories.InfluenceFactory(
+        stakeholder=topic_wide.stakeholder, topic=option.topic, option=option, capability=40
+    )
+    assert str(topic_wide) == "Army on Crisis: 90 (2019-04-01)"
+    assert str(on_option) == "Army on Transition deal: 40 (2019-04-01)"
+
+
+def test_the_database_keeps_one_influence_per_stakeholder_scope_and_date():
+    option = factories.PolicyOptionFactory()
+    other_option = factories.PolicyOptionFactory(topic=option.topic)
+    topic_wide = factories.InfluenceFactory(topic=option.topic)
+    same = {"stakeholder": topic_wide.stakeholder, "topic": option.topic, "as_of": topic_wide.as_of}
+
+    # A topic-wide one and one per option, on the same date: kept.
+    factories.InfluenceFactory(**same, option=option)
+    factories.InfluenceFactory(**same, option=other_option)
+    # A second topic-wide one, or a second one on an option: refused.
+    with (
+        pytest.raises(IntegrityError, match="influence_once_per_date|UNIQUE"),
+        transaction.atomic(),
+    ):
+        factories.InfluenceFactory(**same)
+    with (
+        pytest.raises(IntegrityError, match="influence_on_option_once_per_date|UNIQUE"),
+        transaction.atomic(),
+    ):
+        factories.InfluenceFactory(**same, option=option)
+
+    assert models.Influence.objects.filter(stakeholder=topic_wide.stakeholder).count() == 3
+    with pytest.raises(ValidationError) as error:
+        models.Influence(**same, capability=10).full_clean()
+    assert error.value.messages == [
+        "This stakeholder already has an influence on this topic at this date."
+    ]
+    with pytest.raises(ValidationError) as error:
+        models.Influence(**same, option=option, capability=10).full_clean()
+    assert error.value.messages == [
+        "This stakeholder already has an influence on this option at this date."
+    ]
+
+
+def test_an_option_with_influences_cannot_be_deleted():
+    option = factories.PolicyOptionFactory()
+    influence = factories.InfluenceFactory(topic=option.topic, option=option)
+
+    with pytest.raises(ProtectedError):
+        option.delete()
+    assert models.Influence.objects.get().option == option == influence.option

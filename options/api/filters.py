@@ -220,10 +220,13 @@ class SourceFilterSet(FilterSet):
     published = date_range("published")
     cited_in_id = by_id("cited_in", models.Source)
     cited_in = by_slug("cited_in", models.Source)
+    reliability = filters.MultipleChoiceFilter(
+        choices=models.Source.Reliability.choices, help_text="Reliability grade (repeatable)."
+    )
 
     class Meta:
         model = models.Source
-        fields = ["slug", "kind", "publisher"]
+        fields = ["slug", "kind", "publisher", "reliability"]
 
 
 class PositionFilterSet(FilterSet):
@@ -257,10 +260,17 @@ class PositionFilterSet(FilterSet):
     source_id = by_id("source", models.Source)
     source = by_slug("source", models.Source)
     as_of = date_range("as_of")
+    retracted = BooleanFilter(
+        field_name="retracted_on",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="Whether a retraction is recorded (`retracted_on` is set).",
+    )
+    retracted_on = date_range("retracted_on")
 
     class Meta:
         model = models.Position
-        fields = ["basis", "confidence", "retracted"]
+        fields = ["basis", "confidence"]
 
 
 class EventFilterSet(FilterSet):
@@ -287,6 +297,13 @@ class InfluenceFilterSet(FilterSet):
     stakeholder = by_slug("stakeholder", models.Stakeholder)
     topic_id = by_id("topic", models.Topic)
     topic = by_slug("topic", models.Topic)
+    option_id = by_id("option", models.PolicyOption)
+    option = by_slug("option", models.PolicyOption)
+    topic_wide = BooleanFilter(
+        field_name="option",
+        lookup_expr="isnull",
+        help_text="true: only topic-wide capabilities; false: only those on one option.",
+    )
     source_id = by_id("source", models.Source)
     capability_min = IntegerFilter(field_name="capability", lookup_expr="gte")
     capability_max = IntegerFilter(field_name="capability", lookup_expr="lte")

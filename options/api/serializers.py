@@ -21,7 +21,6 @@ from django.db.models.fields.related_descriptors import (
 )
 from django.db.models.query_utils import DeferredAttribute
 from django.urls import NoReverseMatch
-from django.utils import timezone
 from django_countries.serializer_fields import CountryField as CountrySerializerField
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
@@ -34,7 +33,6 @@ from rest_framework.validators import UniqueValidator
 
 from options import models
 from options.audit import HISTORY_TYPES, one_record_per_object
-from options.services import ANY_BASIS
 
 # --- URLs ----------------------------------------------------------------------------------
 
@@ -423,6 +421,7 @@ class SourceSerializer(ModelSerializer):
             "web_url",
             "published",
             "published_precision",
+            "reliability",
             "cited_in",
             "notes",
             "created",
@@ -607,7 +606,7 @@ class PositionDisputeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.PositionDispute
-        fields = ["id", "disputed_by", "date", "source", "quote", "notes"]
+        fields = ["id", "disputed_by", "date", "date_precision", "source", "quote", "notes"]
 
 
 class PositionSerializer(ModelSerializer):
@@ -624,6 +623,10 @@ class PositionSerializer(ModelSerializer):
         help_text="Who reports the position; only when the basis is `reported`.",
     )
     source = brief(BriefSourceSerializer)
+    retracted = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether a retraction is recorded (`retracted_on` is set; read-only).",
+    )
     disputes = PositionDisputeSerializer(many=True, read_only=True)
 
     class Meta:
@@ -647,6 +650,8 @@ class PositionSerializer(ModelSerializer):
             "summary",
             "notes",
             "retracted",
+            "retracted_on",
+            "retracted_precision",
             "disputes",
             "created",
             "updated",
@@ -739,6 +744,15 @@ class InfluenceSerializer(ModelSerializer):
 
     stakeholder = brief(BriefStakeholderSerializer)
     topic = brief(BriefTopicSerializer)
+    option = brief(
+        BriefPolicyOptionSerializer,
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Only on this option of the topic (its capability there overrides the topic-wide "
+            "one); null for the whole topic."
+        ),
+    )
     source = brief(BriefSourceSerializer, required=False, allow_null=True)
 
     class Meta:
@@ -748,6 +762,7 @@ class InfluenceSerializer(ModelSerializer):
             "url",
             "stakeholder",
             "topic",
+            "option",
             "capability",
             "as_of",
             "rationale",
@@ -765,213 +780,6 @@ class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "unavailable"])
     database = serializers.ChoiceField(choices=["ok", "unreachable"])
     version = serializers.CharField()
-
-
-# --- Analysis (read-only) ---------------------------------------------------------------------
-
-
-class AnalysisQuerySerializer(serializers.Serializer):
-    """The query parameters of the analysis endpoints."""
-
-    as_of = serializers.DateField(
-        required=False, help_text="The date to look from (YYYY-MM-DD); today by default."
-    )
-    basis = serializers.ChoiceField(
-        choices=[ANY_BASIS, *models.Position.Basis.values],
-        default=ANY_BASIS,
-        help_text=(
-            "Which positions count: one basis, or `any`, the newest whatever its basis "
-            "(stated, then reported, revealed, expected on the same date)."
-        ),
-    )
-
-    def validate(self, attrs):
-        attrs.setdefault("as_of", timezone.localdate())
-        return attrs
-
-
-class StanceMatrixQuerySerializer(AnalysisQuerySerializer):
-    stakeholder_kind = serializers.ListField(
-        child=serializers.ChoiceField(choices=models.Stakeholder.Kind.choices),
-        required=False,
-        default=list,
-        help_text="Only stakeholders of these kinds (repeatable).",
-    )
-
-
-class StanceCellSerializer(serializers.Serializer):
-    """A stakeholder's position on an option as of the date."""
-
-    position_id = serializers.IntegerField(source="position.id")
-    stance = serializers.IntegerField(source="position.stance", min_value=-2, max_value=2)
-    basis = serializers.ChoiceField(source="position.basis", choices=models.Position.Basis.choices)
-    as_of = serializers.DateField(source="position.as_of")
-    as_of_precision = serializers.ChoiceField(
-        source="position.as_of_precision", choices=models.DatePrecision.choices
-    )
-    source_id = serializers.IntegerField(source="position.source_id")
-    confidence = serializers.ChoiceField(
-        source="position.confidence", choices=models.Position.Confidence.choices
-    )
-    salience = serializers.IntegerField(source="position.salience", allow_null=True)
-    retracted = serializers.BooleanField(source="position.retracted")
-    disputed = serializers.BooleanField(source="position.disputed")
-    stances = serializers.DictField(
-        child=serializers.IntegerField(),
-        help_text="Every basis's stance as of the date, by basis.",
-    )
-    divergent = serializers.BooleanField(
-        help_text=(
-            "The stated stance and the expected or reported one differ in sign or by 2 or more."
-        )
-    )
-
-    def to_representation(self, cell):
-        # A matrix has thousands of cells: each is written out at once instead of field by
-        # field, which took half the matrix's time (bench/README.md). The fields above still
-        # describe it in the schema; tests/api/test_analysis.py checks that the two agree.
-        position = cell.position
-        return {
-            "position_id": position.id,
-            "stance": position.stance,
-            "basis": position.basis,
-            "as_of": position.as_of.isoformat(),
-            "as_of_precision": position.as_of_precision,
-            "source_id": position.source_id,
-            "confidence": position.confidence,
-            "salience": position.salience,
-            "retracted": position.retracted,
-            "disputed": position.disputed,
-            "stances": cell.stances,
-            "divergent": cell.divergent,
-        }
-
-
-class NullableItemsListField(serializers.ListField):
-    """A list whose items may be null (described as such in the schema)."""
-
-
-class StanceMatrixRowSerializer(serializers.Serializer):
-    stakeholder = BriefStakeholderSerializer()
-    cells = NullableItemsListField(
-        child=StanceCellSerializer(allow_null=True),
-        help_text="One cell per option, in the order of `options`; null where none.",
-    )
-
-
-class StanceMatrixSerializer(serializers.Serializer):
-    """Stakeholders × options: where everyone stood as of a date."""
-
-    topic = BriefTopicSerializer()
-    as_of = serializers.DateField()
-    basis = serializers.CharField()
-    options = BriefPolicyOptionSerializer(many=True, help_text="The columns.")
-    rows = StanceMatrixRowSerializer(many=True)
-
-
-class ForecastSerializer(serializers.Serializer):
-    """The influence- and salience-weighted support for an option as of a date."""
-
-    option = BriefPolicyOptionSerializer()
-    as_of = serializers.DateField()
-    basis = serializers.CharField()
-    counted = serializers.IntegerField(help_text="Stakeholders with a position, counted.")
-    defaulted = serializers.IntegerField(
-        help_text="Stakeholders whose capability or salience was missing and counted as 50."
-    )
-    defaulted_capability = serializers.IntegerField()
-    defaulted_salience = serializers.IntegerField()
-    total_weight = serializers.IntegerField(help_text="Σ capability × salience.")
-    weighted_mean = serializers.FloatField(allow_null=True, help_text="−2 … +2.")
-    weighted_median = serializers.IntegerField(allow_null=True)
-    support_share = serializers.FloatField(allow_null=True)
-    oppose_share = serializers.FloatField(allow_null=True)
-    neutral_share = serializers.FloatField(allow_null=True)
-    pivotal = BriefStakeholderSerializer(
-        many=True,
-        help_text=(
-            "Stakeholders whose removal alone would change the sign of the weighted mean or "
-            "move the weighted median."
-        ),
-    )
-
-
-class TopicForecastSerializer(serializers.Serializer):
-    """The forecast of every option of a topic, ranked by weighted mean."""
-
-    topic = BriefTopicSerializer()
-    as_of = serializers.DateField()
-    basis = serializers.CharField()
-    forecasts = ForecastSerializer(many=True)
-
-
-class TimelineQuerySerializer(serializers.Serializer):
-    """The query parameters of the timeline."""
-
-    date_from = serializers.DateField(required=False, help_text="From this date (inclusive).")
-    date_to = serializers.DateField(required=False, help_text="Up to this date (inclusive).")
-    stakeholder = serializers.ListField(
-        child=serializers.SlugField(),
-        required=False,
-        default=list,
-        help_text="Only these stakeholders' positions and events (slug, repeatable).",
-    )
-
-    def get_fields(self):
-        # Public names `from` and `to`: `from` cannot be declared in a class body.
-        fields = super().get_fields()
-        fields["from"] = fields.pop("date_from")
-        fields["to"] = fields.pop("date_to")
-        return fields
-
-
-class TimelineEntrySerializer(serializers.Serializer):
-    """An event, or a position taken, in date order; `event` or `position` is set."""
-
-    type = serializers.ChoiceField(choices=["event", "position"])
-    date = serializers.DateField()
-    event = EventSerializer(allow_null=True)
-    position = PositionSerializer(allow_null=True)
-    previous_stance = serializers.IntegerField(
-        allow_null=True,
-        help_text="For a position: the stakeholder's previous stance on the option and basis.",
-    )
-    stance_changed = serializers.BooleanField(
-        help_text="For a position: its stance differs from `previous_stance`."
-    )
-
-
-class HistoryQuerySerializer(serializers.Serializer):
-    """The query parameters of a stakeholder's position history."""
-
-    option = serializers.ListField(
-        child=serializers.SlugField(),
-        required=False,
-        default=list,
-        help_text="Only these options (slug, repeatable).",
-    )
-    option_id = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
-        required=False,
-        default=list,
-        help_text="Only these options (id, repeatable).",
-    )
-
-
-class PositionSeriesSerializer(serializers.Serializer):
-    """A stakeholder's positions on one option on one basis, oldest first."""
-
-    option = BriefPolicyOptionSerializer()
-    basis = serializers.ChoiceField(choices=models.Position.Basis.choices)
-    changes = serializers.IntegerField(help_text="How many times the stance changed.")
-    positions = PositionSerializer(many=True)
-
-
-class PositionHistorySerializer(serializers.Serializer):
-    """A stakeholder's positions over time, per option and basis."""
-
-    stakeholder = BriefStakeholderSerializer()
-    series = PositionSeriesSerializer(many=True)
 
 
 # --- Audit trail (read-only) ------------------------------------------------------------------

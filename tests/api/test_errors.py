@@ -71,8 +71,20 @@ def test_the_valid_payload_is_accepted(editor_client, valid):
         ({"stance": "1"}, {"stance": ["A valid integer is required."]}),
         ({"stance": 1.0}, {"stance": ["A valid integer is required."]}),
         ({"salience": True}, {"salience": ["A valid integer is required."]}),
-        ({"retracted": "true"}, {"retracted": ["Must be a valid boolean."]}),
-        ({"retracted": 1}, {"retracted": ["Must be a valid boolean."]}),
+        # (`retracted` is read-only now, and a write of it ignored: test_positions.py.)
+        (
+            {"retracted_on": 20190430},
+            {
+                "retracted_on": [
+                    "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+                ]
+            },
+        ),
+        ({"retracted_precision": 1}, {"retracted_precision": ['"1" is not a valid choice.']}),
+        (
+            {"retracted_on": "2019-04-29"},
+            {"retracted_on": ["A position cannot be retracted before it was taken."]},
+        ),
         ({"quote": 0}, {"quote": ["Not a valid string."]}),
         ({"source": True}, {"source": ["Incorrect type. Expected pk value, received bool."]}),
         ({"source": "1"}, {"source": ["Incorrect type. Expected pk value, received str."]}),
@@ -229,6 +241,8 @@ def test_multipart_bodies_are_refused(editor_client):
         # A date range is one filter: its errors are under its name, not `as_of_after`.
         ("as_of_after=notadate", {"as_of": ["Enter a valid date."]}),
         ("as_of_before=2019-02-30", {"as_of": ["Enter a valid date."]}),
+        ("retracted_on_after=notadate", {"retracted_on": ["Enter a valid date."]}),
+        ("retracted_on_before=2019-02-30", {"retracted_on": ["Enter a valid date."]}),
         ("stakeholder_id=abc", {"stakeholder_id": ["“abc” is not a valid value."]}),
         # An unknown id is an error, not an empty list.
         (
@@ -622,8 +636,8 @@ def test_an_invalid_boolean_filter_value_is_a_400(api_client, position, value):
     ("value", "kept"), [("true", True), ("True", True), ("1", True), ("false", False), ("0", False)]
 )
 def test_a_boolean_filter_takes_true_and_false(api_client, value, kept):
-    retracted = factories.PositionFactory(retracted=True)
-    standing = factories.PositionFactory(retracted=False)
+    retracted = factories.PositionFactory(retracted_on=datetime.date(2019, 5, 1))
+    standing = factories.PositionFactory(retracted_on=None)
 
     response = api_client.get(POSITIONS, {"retracted": value})
 
@@ -668,7 +682,9 @@ def test_empty_page_parameters_are_the_defaults(api_client, position):
 def test_blank_single_valued_filters_count_as_not_given(api_client, position):
     # As the schema says (`allowEmptyValue`); the fuzz run found it calling `?as_of_before=`
     # invalid while the server answered the whole list.
-    response = api_client.get(f"{POSITIONS}?as_of_before=&retracted=&salience_min=&search=")
+    response = api_client.get(
+        f"{POSITIONS}?as_of_before=&retracted=&retracted_on_after=&salience_min=&search="
+    )
 
     assert response.status_code == 200
     assert response.json()["count"] == 1

@@ -61,7 +61,7 @@ def data():
         salience=60,
         source=tv,
         notes="Treasury briefing",
-        retracted=True,
+        retracted_on=datetime.date(2019, 3, 15),
     )
     return {
         "crisis": crisis,
@@ -89,6 +89,7 @@ def test_retrieve_shows_relations_in_brief_and_the_disputes(api_client, data):
         position=position,
         disputed_by=data["padrino"],
         date=datetime.date(2019, 5, 2),
+        date_precision="month",
         source=data["tv"],
         quote="Fake news.",
     )
@@ -139,11 +140,14 @@ def test_retrieve_shows_relations_in_brief_and_the_disputes(api_client, data):
         "summary": "Said to have agreed privately.",
         "notes": "",
         "retracted": False,
+        "retracted_on": None,
+        "retracted_precision": "day",
         "disputes": [
             {
                 "id": dispute.pk,
                 "disputed_by": padrino,
                 "date": "2019-05-02",
+                "date_precision": "month",
                 "source": tv,
                 "quote": "Fake news.",
                 "notes": "",
@@ -181,10 +185,11 @@ def test_create_takes_ids_and_answers_brief_objects(editor_client, data):
     assert body["topic"] == brief_of(data["crisis"], "topics")
     assert body["source"] == brief_of(data["wire"], "sources")
     assert body["stance_label"] == "Strongly support"
-    assert (body["confidence"], body["as_of_precision"], body["retracted"]) == (
-        "medium",
-        "day",
+    assert (body["confidence"], body["as_of_precision"]) == ("medium", "day")
+    assert (body["retracted"], body["retracted_on"], body["retracted_precision"]) == (
         False,
+        None,
+        "day",
     )
     assert body["disputes"] == []
 
@@ -243,14 +248,207 @@ def test_full_update(editor_client, data):
 def test_partial_update(editor_client, data):
     position = data["denounced"]
 
-    response = editor_client.patch(f"{URL}{position.pk}/", {"retracted": True, "stance": -1})
+    response = editor_client.patch(
+        f"{URL}{position.pk}/",
+        {"retracted_on": "2019-05-20", "retracted_precision": "month", "stance": -1},
+    )
 
-    assert response.status_code == 200
-    assert (response.json()["retracted"], response.json()["stance"]) == (True, -1)
-    assert response.json()["stance_label"] == "Oppose"
-    assert response.json()["quote"] == "We reject the coup."
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["retracted"], body["retracted_on"], body["retracted_precision"]) == (
+        True,
+        "2019-05-20",
+        "month",
+    )
+    assert (body["stance"], body["stance_label"]) == (-1, "Oppose")
+    assert body["quote"] == "We reject the coup."
     position.refresh_from_db()
-    assert (position.retracted, position.stance) == (True, -1)
+    assert (position.retracted, position.retracted_on, position.retracted_precision) == (
+        True,
+        datetime.date(2019, 5, 20),
+        "month",
+    )
+    assert position.stance == -1
+
+
+def test_create_with_a_retraction_reads_back_as_retracted(editor_client, data):
+    response = editor_client.post(
+        URL,
+        {
+            "stakeholder": data["usa"].pk,
+            "option": data["deal"].pk,
+            "stance": 1,
+            "basis": "stated",
+            "as_of": "2019-04-30",
+            "source": data["wire"].pk,
+            "retracted_on": "2019-06-10",
+            "retracted_precision": "month",
+        },
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["retracted"], body["retracted_on"], body["retracted_precision"]) == (
+        True,
+        "2019-06-10",
+        "month",
+    )
+    created = models.Position.objects.get(pk=body["id"])
+    assert (created.retracted_on, created.retracted_precision, created.retracted) == (
+        datetime.date(2019, 6, 10),
+        "month",
+        True,
+    )
+    detail = editor_client.get(f"{URL}{created.pk}/").json()
+    assert {key: detail[key] for key in ("retracted", "retracted_on", "retracted_precision")} == {
+        "retracted": True,
+        "retracted_on": "2019-06-10",
+        "retracted_precision": "month",
+    }
+
+
+def test_a_retraction_can_be_withdrawn(editor_client, data):
+    position = data["backing"]
+
+    response = editor_client.patch(f"{URL}{position.pk}/", {"retracted_on": None})
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["retracted"], body["retracted_on"], body["retracted_precision"]) == (
+        False,
+        None,
+        "day",
+    )
+    position.refresh_from_db()
+    assert (position.retracted, position.retracted_on) == (False, None)
+
+
+RETRACTED_BEFORE_TAKEN = {"retracted_on": ["A position cannot be retracted before it was taken."]}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "as_of_precision", "retracted_on", "retracted_precision", "errors"),
+    [
+        # Day against day: the day before is refused, the same day is not.
+        ("2019-04-30", "day", "2019-04-29", "day", RETRACTED_BEFORE_TAKEN),
+        ("2019-04-30", "day", "2019-04-30", "day", None),
+        # A position of "April 2019" may have been taken on 1 April: retracted on the 10th, fine;
+        # on 31 March, refused.
+        ("2019-04-29", "month", "2019-04-10", "day", None),
+        ("2019-04-29", "month", "2019-03-31", "day", RETRACTED_BEFORE_TAKEN),
+        # A retraction of "April 2019" may have been on 30 April.
+        ("2019-04-30", "day", "2019-04-01", "month", None),
+        ("2019-05-01", "day", "2019-04-30", "month", RETRACTED_BEFORE_TAKEN),
+        # Years: "2019" may be 31 December.
+        ("2019-12-31", "day", "2019-01-01", "year", None),
+        ("2019-01-01", "year", "2018-12-31", "year", RETRACTED_BEFORE_TAKEN),
+    ],
+)
+def test_a_retraction_before_the_position_was_taken_is_refused(
+    editor_client, data, as_of, as_of_precision, retracted_on, retracted_precision, errors
+):
+    response = editor_client.post(
+        URL,
+        {
+            "stakeholder": data["usa"].pk,
+            "option": data["deal"].pk,
+            "stance": 1,
+            "basis": "stated",
+            "as_of": as_of,
+            "as_of_precision": as_of_precision,
+            "source": data["wire"].pk,
+            "retracted_on": retracted_on,
+            "retracted_precision": retracted_precision,
+        },
+    )
+
+    if errors is None:
+        assert response.status_code == 201, response.json()
+        assert response.json()["retracted_on"] == retracted_on
+    else:
+        assert response.status_code == 400
+        assert response.json()["errors"] == errors
+        assert not models.Position.objects.filter(stakeholder=data["usa"], option=data["deal"])
+
+
+def test_a_partial_update_is_checked_against_the_stored_dates(editor_client, data):
+    denounced, backing = data["denounced"], data["backing"]  # taken 30 Apr; retracted 15 Mar
+
+    # A retraction before the stored date of the position.
+    response = editor_client.patch(f"{URL}{denounced.pk}/", {"retracted_on": "2019-04-29"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == RETRACTED_BEFORE_TAKEN
+    # A position moved after its stored retraction: the error is on the retraction still.
+    response = editor_client.patch(f"{URL}{backing.pk}/", {"as_of": "2019-03-16"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == RETRACTED_BEFORE_TAKEN
+
+    denounced.refresh_from_db()
+    backing.refresh_from_db()
+    assert (denounced.retracted_on, backing.as_of) == (None, datetime.date(2019, 1, 28))
+
+
+def test_retracted_is_read_only_and_a_write_of_it_is_ignored(editor_client, data):
+    # DRF drops a read-only field from the input without a word: `retracted` follows
+    # `retracted_on`, whatever is sent.
+    standing, retracted = data["denounced"], data["backing"]
+
+    response = editor_client.patch(f"{URL}{standing.pk}/", {"retracted": True})
+    assert response.status_code == 200
+    assert (response.json()["retracted"], response.json()["retracted_on"]) == (False, None)
+
+    response = editor_client.patch(f"{URL}{retracted.pk}/", {"retracted": False})
+    assert response.status_code == 200
+    assert (response.json()["retracted"], response.json()["retracted_on"]) == (True, "2019-03-15")
+
+    response = editor_client.post(
+        URL,
+        {
+            "stakeholder": data["usa"].pk,
+            "option": data["deal"].pk,
+            "stance": 1,
+            "basis": "stated",
+            "as_of": "2019-04-30",
+            "source": data["wire"].pk,
+            "retracted": True,
+        },
+    )
+    assert response.status_code == 201, response.json()
+    assert (response.json()["retracted"], response.json()["retracted_on"]) == (False, None)
+
+    standing.refresh_from_db()
+    retracted.refresh_from_db()
+    assert (standing.retracted_on, retracted.retracted_on) == (None, datetime.date(2019, 3, 15))
+    assert models.Position.objects.get(pk=response.json()["id"]).retracted_on is None
+
+
+@pytest.mark.parametrize(
+    ("values", "errors"),
+    [
+        (
+            {"retracted_precision": "week"},
+            {"retracted_precision": ['"week" is not a valid choice.']},
+        ),
+        ({"retracted_precision": None}, {"retracted_precision": ["This field may not be null."]}),
+        (
+            {"retracted_on": "15/03/2019"},
+            {
+                "retracted_on": [
+                    "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+                ]
+            },
+        ),
+    ],
+)
+def test_invalid_retraction_values_are_refused(editor_client, data, values, errors):
+    position = data["denounced"]
+
+    response = editor_client.patch(f"{URL}{position.pk}/", values)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == errors
+    position.refresh_from_db()
+    assert (position.retracted_on, position.retracted_precision) == (None, "day")
 
 
 def test_partial_update_does_not_clash_with_itself(editor_client, data):
@@ -315,6 +513,12 @@ def test_delete_of_a_disputed_position_is_a_conflict(editor_client, data):
         ("as_of_after=2019-02-01&as_of_before=2019-04-29", ["expected"]),
         ("retracted=true", ["backing"]),
         ("retracted=false", ["denounced", "expected"]),
+        ("retracted_on_after=2019-03-15", ["backing"]),  # inclusive
+        ("retracted_on_after=2019-03-16", []),
+        ("retracted_on_before=2019-03-15", ["backing"]),  # inclusive
+        ("retracted_on_before=2019-03-14", []),
+        ("retracted_on_after=2019-01-01&retracted_on_before=2019-12-31", ["backing"]),
+        ("retracted_on_before=2019-12-31&retracted=false", []),
     ],
 )
 def test_filters(data, filtered_ids, query, expected):

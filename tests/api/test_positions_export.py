@@ -38,7 +38,8 @@ HEADER = [
     "quote",
     "summary",
     "notes",
-    "retracted",
+    "retracted_on",
+    "retracted_precision",
     "created",
     "updated",
     "version",
@@ -97,7 +98,8 @@ def positions():
             as_of_precision="month",
             salience=None,
             source=source,
-            retracted=True,
+            retracted_on=datetime.date(2019, 6, 3),
+            retracted_precision="month",
         ),
         "expected": factories.PositionFactory(
             stakeholder=russia,
@@ -146,7 +148,9 @@ def test_every_position_is_a_row_with_natural_keys(api_client, positions):
         "quote": "«Jamás» — we stand with the constitution.",
         "summary": "Rejects sanctions.\nSays so twice.",
         "notes": 'He said "never".',
-        "retracted": "false",
+        # Not retracted: no date, and the precision's default.
+        "retracted_on": "",
+        "retracted_precision": "day",
         # The timestamps as the JSON gives them.
         "created": json["created"],
         "updated": json["updated"],
@@ -155,14 +159,39 @@ def test_every_position_is_a_row_with_natural_keys(api_client, positions):
     assert stated["created"].endswith("Z")
     assert {
         key: reported[key]
-        for key in ("stance_label", "reported_by", "as_of_precision", "salience", "retracted")
+        for key in (
+            "stance_label",
+            "reported_by",
+            "as_of_precision",
+            "salience",
+            "retracted_on",
+            "retracted_precision",
+        )
     } == {
         "stance_label": "Support",
         "reported_by": "reuters",
         "as_of_precision": "month",
         "salience": "",
-        "retracted": "true",
+        "retracted_on": "2019-06-03",
+        "retracted_precision": "month",
     }
+
+
+def test_the_retraction_columns_are_the_json_s(api_client, positions):
+    rows = {int(row["id"]): row for row in export(api_client)}
+    listed = api_client.get(POSITIONS).json()["results"]
+
+    assert {
+        row["id"]: (row["retracted_on"] or "", row["retracted_precision"]) for row in listed
+    } == {pk: (row["retracted_on"], row["retracted_precision"]) for pk, row in rows.items()}
+    assert {pk: row["retracted_on"] for pk, row in rows.items() if row["retracted_on"]} == {
+        positions["reported"].pk: "2019-06-03"
+    }
+    # Only retracted positions, or only those retracted in a month: the same one row.
+    assert ids(export(api_client, "?retracted=true")) == [positions["reported"].pk]
+    assert ids(
+        export(api_client, "?retracted_on_after=2019-06-01&retracted_on_before=2019-06-30")
+    ) == [positions["reported"].pk]
 
 
 def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralized(api_client):
@@ -200,6 +229,8 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralized(api_client):
     [
         "?stakeholder=padrino&basis=stated&basis=reported&as_of_after=2019-04-30",
         "?option=talks&retracted=false",
+        "?retracted=true",
+        "?retracted_on_after=2019-06-01&retracted_on_before=2019-06-30",
         "?search=L%C3%B3pez",
         "?stance_min=1&topic=venezuela-2019",
         "?ordering=stance",
@@ -221,6 +252,7 @@ def test_the_list_s_filters_search_and_ordering_are_honoured(api_client, positio
         "?stakeholder=nobody-at-all",
         "?as_of_after=30/04/2019",
         "?retracted=maybe",
+        "?retracted_on_before=2019-06-31",
         "?stance_min=two",
         "?ordering=notes",
         "?ordering=as_of, stance",

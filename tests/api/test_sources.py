@@ -24,6 +24,7 @@ def data():
         url="https://example.org/reuters/defection",
         published=datetime.date(2019, 4, 30),
         notes="Cites unnamed officials.",
+        reliability="B",
     )
     statement = factories.SourceFactory(
         slug="fanb-statement",
@@ -39,6 +40,7 @@ def data():
         publisher="Reuters Blogs",
         published=datetime.date(2019, 3, 1),
         published_precision="month",
+        reliability="C",
         cited_in=reuters,
     )
     return {"reuters": reuters, "statement": statement, "retelling": retelling}
@@ -81,6 +83,7 @@ def test_retrieve_names_the_web_address_web_url(api_client, data):
         "web_url": "",
         "published": "2019-03-01",
         "published_precision": "month",
+        "reliability": "C",
         "cited_in": {
             "id": data["reuters"].pk,
             "url": f"http://testserver/api/v1/sources/{data['reuters'].pk}/",
@@ -116,6 +119,8 @@ def test_create(editor_client, data):
     assert body["web_url"] == "https://example.org/interview"
     assert body["cited_in"] == brief_of(data["statement"], "sources")
     assert body["published_precision"] == "day"
+    # Not graded: F, "reliability cannot be judged".
+    assert (body["reliability"], created.reliability) == ("F", "F")
 
 
 def test_create_refuses_a_bad_web_address(editor_client):
@@ -237,11 +242,79 @@ def test_delete_of_a_source_through_which_another_is_known_is_a_conflict(editor_
         ("published_after=2019-04-01&published_before=2019-04-30", ["reuters"]),
         ("cited_in_id={reuters.pk}", ["retelling"]),
         ("cited_in=reuters-defection", ["retelling"]),
+        ("reliability=B", ["reuters"]),
+        ("reliability=F", ["statement"]),  # the default
+        ("reliability=B&reliability=C", ["reuters", "retelling"]),
+        ("reliability=A", []),
     ],
 )
 def test_filters(data, filtered_ids, query, expected):
     got, want = filtered_ids(URL, query, data, expected)
     assert got == want
+
+
+@pytest.mark.parametrize("grade", ["A", "B", "C", "D", "E", "F"])
+def test_reliability_is_written_and_read_as_its_grade(editor_client, data, grade):
+    statement = data["statement"]
+
+    response = editor_client.patch(f"{URL}{statement.pk}/", {"reliability": grade})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["reliability"] == grade
+    statement.refresh_from_db()
+    assert statement.reliability == grade
+    assert editor_client.get(f"{URL}{statement.pk}/").json()["reliability"] == grade
+
+
+def test_create_takes_a_reliability(editor_client):
+    response = editor_client.post(
+        URL, {"slug": "un", "title": "UN report", "kind": "report", "reliability": "A"}
+    )
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["reliability"] == "A"
+    assert models.Source.objects.get(slug="un").reliability == "A"
+
+
+@pytest.mark.parametrize(
+    ("value", "errors"),
+    [
+        ("G", {"reliability": ['"G" is not a valid choice.']}),
+        ("b", {"reliability": ['"b" is not a valid choice.']}),  # the grades are capitals
+        ("", {"reliability": ['"" is not a valid choice.']}),
+        (None, {"reliability": ["This field may not be null."]}),
+        (2, {"reliability": ['"2" is not a valid choice.']}),
+    ],
+)
+def test_an_invalid_reliability_is_refused(editor_client, data, value, errors):
+    statement = data["statement"]
+
+    response = editor_client.patch(f"{URL}{statement.pk}/", {"reliability": value})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == errors
+    statement.refresh_from_db()
+    assert statement.reliability == "F"
+
+
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        (
+            "reliability=G",
+            {"reliability": ["Select a valid choice. G is not one of the available choices."]},
+        ),
+        (
+            "reliability=B&reliability=b",
+            {"reliability": ["Select a valid choice. b is not one of the available choices."]},
+        ),
+    ],
+)
+def test_an_invalid_reliability_filter_is_a_400(api_client, data, query, errors):
+    response = api_client.get(f"{URL}?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == errors
 
 
 @pytest.mark.parametrize(
