@@ -73,7 +73,7 @@ def test_the_sample_completes_seed_stakeholders_and_adds_new_ones(seed_stakehold
 
     assert run(str(SAMPLE)) == f"Imported {SAMPLE}:\n{SAMPLE_REPORT}"
 
-    assert Stakeholder.objects.count() == 33 + 3
+    assert Stakeholder.objects.count() == 35 + 3
     # Matched by an alias of the entity; only its blank fields are filled in: the aliases,
     # country and description it had stay as they were.
     assert fields("nicolas-maduro") == {
@@ -115,14 +115,14 @@ def test_importing_again_changes_nothing(seed_stakeholders):
     output = run(str(SAMPLE))
 
     assert "created: 0\n  updated: 0\n  unchanged: 7\n  skipped: 2\n" in output
-    assert Stakeholder.objects.count() == 33 + 3
+    assert Stakeholder.objects.count() == 35 + 3
     assert Stakeholder.history.count() == history
 
 
 def test_a_dry_run_says_what_it_would_do_and_saves_nothing(seed_stakeholders):
     assert run(str(SAMPLE), "--dry-run") == f"Dry run of {SAMPLE}, nothing saved:\n{SAMPLE_REPORT}"
 
-    assert Stakeholder.objects.count() == 33
+    assert Stakeholder.objects.count() == 35
     assert not Stakeholder.objects.exclude(opensanctions_id="").exists()
     assert not Stakeholder.history.exists()
 
