@@ -270,6 +270,19 @@ def env_rate(name: str, default: str) -> str | None:
 POLICYTRACKER_THROTTLE_ANON = env_rate("POLICYTRACKER_THROTTLE_ANON", "300/minute")
 POLICYTRACKER_THROTTLE_USER = env_rate("POLICYTRACKER_THROTTLE_USER", "1200/minute")
 
+# The support forecast (docs/analysis.md). A capability or salience nobody gave counts as these
+# (every stakeholder using one is listed in the forecast): an unrated stakeholder counts as a
+# minor actor who cares moderately.
+POLICYTRACKER_DEFAULT_CAPABILITY = int(os.environ.get("POLICYTRACKER_DEFAULT_CAPABILITY", "10"))
+POLICYTRACKER_DEFAULT_SALIENCE = int(os.environ.get("POLICYTRACKER_DEFAULT_SALIENCE", "50"))
+# A topic forecast ranks an open option only if the stakeholders with a position on it hold at
+# least this share of the topic's rated capability, and there are at least this many of them.
+POLICYTRACKER_RANK_MIN_COVERAGE = float(os.environ.get("POLICYTRACKER_RANK_MIN_COVERAGE", "0.25"))
+POLICYTRACKER_RANK_MIN_ACTORS = int(os.environ.get("POLICYTRACKER_RANK_MIN_ACTORS", "2"))
+# The forecast's intervals: this central share of this many seeded Monte Carlo draws.
+POLICYTRACKER_INTERVAL_LEVEL = float(os.environ.get("POLICYTRACKER_INTERVAL_LEVEL", "0.8"))
+POLICYTRACKER_INTERVAL_DRAWS = int(os.environ.get("POLICYTRACKER_INTERVAL_DRAWS", "500"))
+
 # API tokens (django-rest-knox: stored as SHA-512 digests) expire after this many days unless
 # `create_api_token --expires-in` says otherwise; 0: they never expire.
 POLICYTRACKER_TOKEN_TTL_DAYS = int(os.environ.get("POLICYTRACKER_TOKEN_TTL_DAYS", "90"))
@@ -363,6 +376,11 @@ SPECTACULAR_SETTINGS = {
         "ConfidenceEnum": "options.models.Position.Confidence",
         "DatePrecisionEnum": "options.models.DatePrecision",
         "CertaintyEnum": "options.models.Event.Certainty",
+        "ReliabilityEnum": "options.models.Source.Reliability",
+        "AnalysisBasisEnum": "options.api.analysis_serializers.BASIS_CHOICES",
+        "ForecastUnitEnum": "options.analysis.UNITS",
+        "DefaultedFieldEnum": "options.api.analysis_serializers.DEFAULTABLE_FIELDS",
+        "TimelineEntryTypeEnum": "options.api.analysis_serializers.TIMELINE_ENTRY_TYPES",
         "CountryEnum": "django_countries.countries",
         # The Popolo export's (options/api/exports.py): "@type" is no name for a component.
         "PopoloIdentifierSchemeEnum": "options.interchange.POPOLO_IDENTIFIER_SCHEMES",

@@ -58,13 +58,19 @@ TOPIC_FORECAST = SeedExample(
 TIMELINE_EVENT = SeedExample(
     "timeline-event",
     "An event",
-    "/api/v1/topics/1/timeline/?from=2019-04-30&to=2019-04-30&limit=1&offset=1",
+    "/api/v1/topics/1/timeline/?from=2019-04-30&to=2019-04-30&limit=1&offset=12",
     first_item=True,
 )
 TIMELINE_POSITION = SeedExample(
     "timeline-position",
-    "A position",
-    "/api/v1/topics/1/timeline/?from=2019-04-30&to=2019-04-30&limit=1&offset=9",
+    "A position that changes a stance across bases",
+    "/api/v1/topics/1/timeline/?from=2019-04-30&to=2019-04-30&limit=1&offset=17",
+    first_item=True,
+)
+TIMELINE_DISPUTE = SeedExample(
+    "timeline-dispute",
+    "A dispute",
+    "/api/v1/topics/1/timeline/?from=2019-05-01&to=2019-05-01&limit=1&offset=2",
     first_item=True,
 )
 POSITION_HISTORY = SeedExample(
@@ -79,5 +85,6 @@ ALL = [
     TOPIC_FORECAST,
     TIMELINE_EVENT,
     TIMELINE_POSITION,
+    TIMELINE_DISPUTE,
     POSITION_HISTORY,
 ]

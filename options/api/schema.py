@@ -368,7 +368,7 @@ class AutoSchema(openapi.AutoSchema):
 class NullableItemsListFieldExtension(OpenApiSerializerFieldExtension):
     """drf-spectacular drops a serializer child's `allow_null`; keep it on the items."""
 
-    target_class = "options.api.serializers.NullableItemsListField"
+    target_class = "options.api.analysis_serializers.NullableItemsListField"
 
     def map_serializer_field(self, auto_schema, direction):
         items = auto_schema._map_serializer_field(self.target.child, direction)

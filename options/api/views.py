@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import policytracker
-from options import models, selectors, services
-from options.api import csv_export, examples, filters, serializers
+from options import analysis, models, selectors
+from options.api import analysis_serializers, csv_export, examples, filters, serializers
 from options.api.bulk import BulkCreateMixin
 from options.api.conditional import ConditionalWritesMixin
 from options.api.errors import ProblemSerializer
@@ -45,7 +45,7 @@ def read_query(serializer_class, request, *, paged: bool = False) -> dict:
 
 
 # Analysis endpoints are read-only computations: no filters, and pages only where they list.
-analysis = {"methods": ["get"], "filter_backends": [], "pagination_class": None}
+ANALYSIS_ACTION = {"methods": ["get"], "filter_backends": [], "pagination_class": None}
 
 
 class HistoryMixin:
@@ -111,60 +111,81 @@ class TopicViewSet(CollectionViewSet):
 
     @extend_schema(
         summary="Where everyone stood, as of a date",
-        parameters=[serializers.StanceMatrixQuerySerializer],
-        responses=serializers.StanceMatrixSerializer,
+        parameters=[analysis_serializers.StanceMatrixQuerySerializer],
+        responses=analysis_serializers.StanceMatrixSerializer,
         examples=[examples.STANCE_MATRIX.openapi()],
     )
-    @action(detail=True, url_path="stance-matrix", **analysis)
+    @action(detail=True, url_path="stance-matrix", **ANALYSIS_ACTION)
     def stance_matrix(self, request, pk=None):
-        """Stakeholders × the topic's options: each cell is the stakeholder's position on the
-        option as of `as_of`: the newest one with `as_of` on or before that date (ties: the
-        latest recorded) on the basis asked for. With `basis=any` (the default) a cell takes the
-        newest position whatever its basis, preferring stated, then reported, revealed and
-        expected ones on the same date. Each cell gives every basis's stance (`stances`) and is
-        `divergent` when the stated stance and the expected or reported one differ in sign or by
-        2 or more: the stakeholder says one thing and was expected to do another. Empty cells are
-        null. Rows are the stakeholders with at least one position in the matrix, by name;
-        columns the topic's options, by title."""
+        """Stakeholders × the topic's options, as of `as_of`: only what was known by that date
+        counts. A date known only to the month or year counts from the start of its interval
+        (a position of "April 2019" counts from 1 April), and the cell says `timing_uncertain`
+        while `as_of` lies inside the interval. A position is `disputed` or `retracted` only if
+        that happened by `as_of`.
+
+        Each cell is the stakeholder's newest position on the option on the basis asked for; with
+        `basis=any` (the default), the one that stands by evidence rank: the stakeholder's own
+        deed (`revealed`) and word (`stated`) outrank what others report (`reported`), which
+        outranks what is expected (`expected`); a lower-ranked position replaces a higher-ranked
+        one only if it is newer and at least as confident. `stances` gives every basis's stance;
+        `divergences` every pair of bases on opposite sides or two or more steps apart (the
+        defence minister expected to back the deal who denounced it), and `divergent` says
+        whether there is any. `evidence_weight` is what the forecast weighs the position by.
+        Empty cells are null. Rows are the stakeholders with at least one position in the
+        matrix, by name; columns the topic's options, by title."""
         topic = self.get_object()
-        query = read_query(serializers.StanceMatrixQuerySerializer, request)
-        matrix = services.stance_matrix_build(
+        query = read_query(analysis_serializers.StanceMatrixQuerySerializer, request)
+        matrix = analysis.stance_matrix_build(
             topic_id=topic.id,
             as_of=query["as_of"],
             basis=query["basis"],
             stakeholder_kinds=query["stakeholder_kind"],
         )
         data = {"topic": topic, **vars(matrix)}
-        return Response(
-            serializers.StanceMatrixSerializer(data, context=self.get_serializer_context()).data
+        serializer = analysis_serializers.StanceMatrixSerializer(
+            data, context=self.get_serializer_context()
         )
+        return Response(serializer.data)
 
     @extend_schema(
         summary="Forecast every option of the topic",
-        parameters=[serializers.AnalysisQuerySerializer],
-        responses=serializers.TopicForecastSerializer,
+        parameters=[analysis_serializers.ForecastQuerySerializer],
+        responses=analysis_serializers.TopicForecastSerializer,
         examples=[examples.TOPIC_FORECAST.openapi()],
     )
-    @action(detail=True, url_path="forecast", **analysis)
+    @action(detail=True, url_path="forecast", **ANALYSIS_ACTION)
     def forecast(self, request, pk=None):
-        """The support forecast of every option of the topic as of `as_of`, ranked by weighted
-        mean, highest first (options without positions last). See the option forecast for how it
-        is computed."""
+        """The support forecast of every option of the topic as of `as_of` (see the option
+        forecast for how each is computed). First the **ranked** options, by weighted mean,
+        highest first: those still open (proposed, threatened, in force or suspended) whose
+        figures rest on at least `method.ranking.min_actors` actors holding at least
+        `method.ranking.min_coverage` of the topic's rated capability. Then the others, each
+        with its `unranked_reason`, by weighted mean (options nobody weighs on last)."""
         topic = self.get_object()
-        query = read_query(serializers.AnalysisQuerySerializer, request)
-        forecasts = services.topic_forecast(
-            topic_id=topic.id, as_of=query["as_of"], basis=query["basis"]
+        query = read_query(analysis_serializers.ForecastQuerySerializer, request)
+        forecasts = analysis.topic_forecast(
+            topic_id=topic.id, as_of=query["as_of"], basis=query["basis"], unit=query["unit"]
         )
-        data = {"topic": topic, **query, "forecasts": forecasts}
-        return Response(
-            serializers.TopicForecastSerializer(data, context=self.get_serializer_context()).data
+        data = {
+            "topic": topic,
+            **query,
+            "method": analysis_serializers.ForecastMethodSerializer.current(),
+            "forecasts": forecasts,
+        }
+        serializer = analysis_serializers.TopicForecastSerializer(
+            data, context=self.get_serializer_context()
         )
+        return Response(serializer.data)
 
     @extend_schema(
-        summary="The topic's events and positions in date order",
-        parameters=[serializers.TimelineQuerySerializer],
-        responses=serializers.TimelineEntrySerializer(many=True),
-        examples=[examples.TIMELINE_EVENT.openapi(), examples.TIMELINE_POSITION.openapi()],
+        summary="The topic's events, positions, disputes and retractions in date order",
+        parameters=[analysis_serializers.TimelineQuerySerializer],
+        responses=analysis_serializers.TimelineEntrySerializer(many=True),
+        examples=[
+            examples.TIMELINE_EVENT.openapi(),
+            examples.TIMELINE_POSITION.openapi(),
+            examples.TIMELINE_DISPUTE.openapi(),
+        ],
     )
     @action(
         detail=True,
@@ -174,13 +195,21 @@ class TopicViewSet(CollectionViewSet):
         pagination_class=LimitOffsetPagination,
     )
     def timeline(self, request, pk=None):
-        """Events and positions of the topic in date order (events first on a date), paged.
-        Every entry cites its sources (the event's `sources`, the position's `source`). A
-        position entry gives the stakeholder's previous stance on the same option and basis and
-        whether the stance changed. `from` and `to` bound the dates; `stakeholder` keeps only
-        those stakeholders' positions and the events they took part in, claimed or denied."""
+        """Events, positions taken, disputes of positions and retractions on the topic, in date
+        order (on a date: events, positions, disputes, retractions), paged. Every entry cites
+        its sources (the event's `sources`; the position's `source`; the dispute's `source`).
+
+        A position or retraction entry gives the stakeholder's effective position on the option
+        just before it (`previous`: stance, basis and date, whatever the basis) and whether the
+        effective stance changed (`stance_changed`): the defence minister going from an expected
+        +1 to a stated −2 is a change. A position entry also says whether it became the one that
+        stands (`effective`: a newer but weaker guess does not). `to` keeps what was known by
+        that date (a month-precision date from the start of its month); `from` what may have
+        happened on or after it. `stakeholder` keeps those stakeholders' positions (taken,
+        disputed or retracted), their disputes of others' positions, and the events they took
+        part in, claimed or denied."""
         topic = self.get_object()
-        query = read_query(serializers.TimelineQuerySerializer, request, paged=True)
+        query = read_query(analysis_serializers.TimelineQuerySerializer, request, paged=True)
         stakeholder_ids = list(
             models.Stakeholder.objects.filter(slug__in=query["stakeholder"]).values_list(
                 "id", flat=True
@@ -188,14 +217,14 @@ class TopicViewSet(CollectionViewSet):
         )
         if query["stakeholder"] and not stakeholder_ids:
             raise ValidationError({"stakeholder": ["No stakeholder with these slugs."]})
-        entries = services.timeline_build(
+        entries = analysis.timeline_build(
             topic_id=topic.id,
             date_from=query.get("from"),
             date_to=query.get("to"),
             stakeholder_ids=stakeholder_ids,
         )
         page = self.paginate_queryset(entries)
-        serializer = serializers.TimelineEntrySerializer(
+        serializer = analysis_serializers.TimelineEntrySerializer(
             page, many=True, context=self.get_serializer_context()
         )
         return self.get_paginated_response(serializer.data)
@@ -217,17 +246,21 @@ class StakeholderViewSet(CollectionViewSet):
 
     @extend_schema(
         summary="A stakeholder's positions over time",
-        parameters=[serializers.HistoryQuerySerializer],
-        responses=serializers.PositionHistorySerializer,
+        parameters=[analysis_serializers.HistoryQuerySerializer],
+        responses=analysis_serializers.PositionHistorySerializer,
         examples=[examples.POSITION_HISTORY.openapi()],
     )
-    @action(detail=True, url_path="positions/history", url_name="position-history", **analysis)
+    @action(
+        detail=True, url_path="positions/history", url_name="position-history", **ANALYSIS_ACTION
+    )
     def position_history(self, request, pk=None):
-        """The stakeholder's positions over time: one series per option and basis, oldest
-        first, with how many times the stance changed. `option` (slug) or `option_id` keep only
-        those options."""
+        """The stakeholder's positions over time: one series per option, every basis, oldest
+        first. Each entry gives the stakeholder's effective position on the option just before
+        it (`previous`, whatever its basis), whether the effective stance changed, and whether
+        the position became the one that stands (`effective`); `changes` counts the changes.
+        `option` (slug) or `option_id` keep only those options."""
         stakeholder = self.get_object()
-        query = read_query(serializers.HistoryQuerySerializer, request)
+        query = read_query(analysis_serializers.HistoryQuerySerializer, request)
         option_ids = list(query["option_id"])
         if query["option"]:
             option_ids += models.PolicyOption.objects.filter(slug__in=query["option"]).values_list(
@@ -235,12 +268,14 @@ class StakeholderViewSet(CollectionViewSet):
             )
             if not option_ids:
                 raise ValidationError({"option": ["No option with these slugs."]})
-        series = services.stakeholder_position_history(
+        series = analysis.stakeholder_position_history(
             stakeholder_id=stakeholder.id, option_ids=option_ids
         )
         data = {"stakeholder": stakeholder, "series": series}
         return Response(
-            serializers.PositionHistorySerializer(data, context=self.get_serializer_context()).data
+            analysis_serializers.PositionHistorySerializer(
+                data, context=self.get_serializer_context()
+            ).data
         )
 
 
@@ -278,28 +313,47 @@ class PolicyOptionViewSet(CollectionViewSet):
 
     @extend_schema(
         summary="Forecast the option's support",
-        parameters=[serializers.AnalysisQuerySerializer],
-        responses=serializers.ForecastSerializer,
+        parameters=[analysis_serializers.ForecastQuerySerializer],
+        responses=analysis_serializers.OptionForecastSerializer,
         examples=[examples.OPTION_FORECAST.openapi()],
     )
-    @action(detail=True, url_path="forecast", **analysis)
+    @action(detail=True, url_path="forecast", **ANALYSIS_ACTION)
     def forecast(self, request, pk=None):
-        """Influence- and salience-weighted support for the option as of `as_of`, over the
-        stakeholders with a position then (on `basis`, or `any`). Each stakeholder weighs
-        capability × salience: capability is its influence on the topic as of the date, salience
-        the position's; a missing one counts as 50 (`defaulted` says for how many).
-        `weighted_mean` is Σ weight × stance / Σ weight; `weighted_median` the stance at which
-        the cumulative weight, stakeholders by stance, first reaches half; the shares split the
-        weight by the sign of the stance; `pivotal` lists the stakeholders whose removal alone
-        would change the sign of the mean or move the median."""
+        """Which way the option is likely to go as of `as_of`, by the weighted stances of the
+        actors with a position on it then (one each, picked as in the stance matrix), with what
+        the figures rest on (`breakdown`) and how sure they are (`interval`). docs/analysis.md
+        works an example through.
+
+        - **Actors** (`unit=actors`, the default): a stakeholder that is part of another with
+          its own position on the option (a member of it, a post holder or leader in it: the
+          Secretary of State in the United States, a member state in its bloc) is folded into it
+          and not counted again; `unit=all` counts everyone on their own.
+        - **Weight** = capability × salience × evidence weight. Capability is the actor's
+          rating on the option as of the date, else on the topic; salience the position's.
+          A missing one counts as `method.defaults`, and every actor using a default is listed
+          in `defaulted`. The evidence weight is the product of the factors in
+          `method.evidence_factors`: the position's confidence, its source's reliability grade,
+          whether it was disputed by then; a retracted position weighs nothing.
+        - `weighted_mean` is Σ weight × stance / Σ weight; `weighted_median` the stance at which
+          the cumulative weight passes half, the midpoint of two stances where it reaches
+          exactly half; the shares split the weight by the sign of the stance.
+        - `interval`: the central `level` share of seeded Monte Carlo draws over what is
+          uncertain (stances by confidence, capability and salience, whether each position
+          holds at all by its evidence weight); the same request gives the same answer.
+        - `coverage`: the share of the topic's rated capability held by stakeholders with a
+          position on the option. `blocs`: for each bloc whose members hold positions, the
+          share of their capability on the bloc's side. `pivotal`: the actors whose removal
+          alone would flip the sign of the mean or the median, with how far it moves the mean.
+        - `ranked` and `unranked_reason` say whether the topic forecast ranks the option."""
         option = self.get_object()
-        query = read_query(serializers.AnalysisQuerySerializer, request)
-        forecast = services.option_forecast(
-            option=option, as_of=query["as_of"], basis=query["basis"]
+        query = read_query(analysis_serializers.ForecastQuerySerializer, request)
+        forecast = analysis.option_forecast(
+            option=option, as_of=query["as_of"], basis=query["basis"], unit=query["unit"]
         )
-        return Response(
-            serializers.ForecastSerializer(forecast, context=self.get_serializer_context()).data
+        serializer = analysis_serializers.OptionForecastSerializer(
+            forecast, context=self.get_serializer_context()
         )
+        return Response(serializer.data)
 
 
 class SanctionMeasureViewSet(CollectionViewSet):
@@ -381,7 +435,8 @@ class PositionViewSet(CollectionViewSet):
         `reported_by` and `source` by slug (the columns the admin's import takes; an option's
         slug is unique within its topic only); `stance` (−2 … 2) and `stance_label`; `basis`;
         `as_of` (YYYY-MM-DD) and `as_of_precision`; `salience` (empty when unknown);
-        `confidence`; `quote`, `summary` and `notes`; `retracted` (`true` or `false`);
+        `confidence`; `quote`, `summary` and `notes`; `retracted_on` (YYYY-MM-DD, empty when not
+        retracted) and `retracted_precision`;
         `created` and `updated` (UTC, ISO 8601, as in JSON) and `version`.
 
         UTF-8 with a byte order mark (without it Excel garbles accented names), comma-separated,
@@ -419,7 +474,7 @@ class InfluenceViewSet(CollectionViewSet):
     """Influences are a stakeholder's capability (0–100) to shape a topic's outcome as of a date,
     with the rationale and source: the weights of the support forecast."""
 
-    queryset = models.Influence.objects.select_related("stakeholder", "topic", "source")
+    queryset = models.Influence.objects.select_related("stakeholder", "topic", "option", "source")
     serializer_class = serializers.InfluenceSerializer
     filterset_class = filters.InfluenceFilterSet
     search_fields = ["stakeholder__name", "rationale"]

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from rest_framework.serializers import Serializer
 
-from options import services
-from options.api import serializers
+from options import analysis
+from options.api import analysis_serializers
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -70,13 +70,17 @@ def test_stance_matrix_as_of_a_date(api_client, crisis):
                         "basis": "stated",
                         "as_of": "2019-04-30",
                         "as_of_precision": "day",
+                        "timing_uncertain": False,
                         "source_id": crisis["source"].pk,
+                        "reliability": "F",
                         "confidence": "medium",
                         "salience": 50,
                         "retracted": False,
                         "disputed": False,
+                        "evidence_weight": 0.45,  # medium confidence, a source not graded
                         "stances": {"stated": -2, "expected": 1},
                         "divergent": True,
+                        "divergences": [{"bases": ["stated", "expected"], "stances": [-2, 1]}],
                     },
                     None,
                 ],
@@ -88,15 +92,72 @@ def test_stance_matrix_as_of_a_date(api_client, crisis):
 def test_a_stance_cell_is_what_its_declared_fields_give(crisis):
     """Cells are written out directly, for speed; the fields that the schema shows must give the
     same, in the same order."""
-    factories.PositionDisputeFactory(position=crisis["stated"])
-    matrix = services.stance_matrix_build(topic_id=crisis["topic"].pk, as_of=MAY_1)
+    factories.PositionDisputeFactory(position=crisis["stated"], date=APRIL_30)
+    matrix = analysis.stance_matrix_build(topic_id=crisis["topic"].pk, as_of=MAY_1)
     cell = matrix.rows[0].cells[0]
-    serializer = serializers.StanceCellSerializer()
+    serializer = analysis_serializers.StanceCellSerializer()
 
     declared = Serializer.to_representation(serializer, cell)
 
-    assert declared["disputed"] is True
+    assert (declared["disputed"], declared["divergent"]) == (True, True)
     assert list(serializer.to_representation(cell).items()) == list(declared.items())
+
+
+def test_a_forecast_entry_is_what_its_declared_fields_give(crisis):
+    """Breakdown entries are written out directly too: the schema's fields give the same."""
+    ally = factories.StakeholderFactory(name="Ally", kind="state")
+    factories.AffiliationFactory(subject=crisis["minister"], object=ally, kind="holds_post_in")
+    factories.PositionFactory(stakeholder=ally, option=crisis["deal"], stance=-1, salience=None)
+    forecast = analysis.option_forecast(option=crisis["deal"], as_of=MAY_1)
+    [entry] = forecast.breakdown
+    context = {"request": None, "stakeholders": forecast.stakeholders}
+    serializer = analysis_serializers.ForecastEntrySerializer(context=context)
+
+    declared = Serializer.to_representation(serializer, DeclaredEntry(entry, forecast))
+
+    # The ally nobody rated takes its minister's capability; its salience is the default.
+    assert (declared["capability"], declared["defaulted"], len(declared["folded"])) == (
+        80,
+        ["salience"],
+        1,
+    )
+    assert list(serializer.to_representation(entry).items()) == list(declared.items())
+
+
+class DeclaredEntry:
+    """A breakdown entry as the declared fields read it (attributes named like the fields)."""
+
+    def __init__(self, entry, forecast):
+        position, brief = entry.position, forecast.stakeholders
+        self.stakeholder = brief[entry.stakeholder_id]
+        for name in (
+            "stance",
+            "basis",
+            "as_of",
+            "as_of_precision",
+            "confidence",
+            "source_id",
+            "reliability",
+            "disputed",
+            "retracted",
+        ):
+            setattr(self, name, getattr(position, name))
+        self.position_id = position.id
+        for name in ("timing_uncertain", "capability", "salience", "evidence_weight", "weight"):
+            setattr(self, name, getattr(entry, name))
+        self.defaulted = list(entry.defaulted)
+        self.folded = [
+            {
+                "stakeholder": brief[f.stakeholder_id],
+                "relation": f.relation,
+                "via": brief[f.via_id],
+                "position_id": f.position.id,
+                "stance": f.position.stance,
+                "basis": f.position.basis,
+                "capability": f.capability,
+            }
+            for f in entry.folded
+        ]
 
 
 def test_stance_matrix_on_one_basis(api_client, crisis):
@@ -148,21 +209,56 @@ def test_option_forecast(api_client, crisis):
     response = api_client.get(f"/api/v1/options/{deal.pk}/forecast/?as_of=2019-05-01")
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    minister = brief(crisis["minister"], "stakeholders", kind="person")
+    evidence = 0.75 * 0.6  # medium confidence, a source not graded (F)
+    # One stance, which may be a step off (medium confidence): −2, or −1.
+    low, high = body["interval"]["weighted_mean"]
+    assert (low, high in (-2.0, -1.0)) == (-2.0, True)
+    assert body["method"] == analysis_serializers.ForecastMethodSerializer.current()
+    assert {k: v for k, v in body.items() if k not in ("interval", "method")} == {
         "option": brief(deal, "options"),
+        "status": "proposed",
         "as_of": "2019-05-01",
         "basis": "any",
+        "unit": "actors",
+        "ranked": False,
+        "unranked_reason": "Only 1 actor counted; ranking needs at least 2.",
         "counted": 1,
-        "defaulted": 0,
-        "defaulted_capability": 0,
-        "defaulted_salience": 0,
-        "total_weight": 80 * 50,
+        "total_weight": pytest.approx(80 * 50 * evidence),
         "weighted_mean": -2.0,
-        "weighted_median": -2,
+        "weighted_median": -2.0,
         "support_share": 0.0,
         "oppose_share": 1.0,
         "neutral_share": 0.0,
-        "pivotal": [brief(crisis["minister"], "stakeholders", kind="person")],
+        "coverage": 1.0,
+        "known_capability": 80,
+        "covered_capability": 80,
+        "breakdown": [
+            {
+                "stakeholder": minister,
+                "position_id": crisis["stated"].pk,
+                "stance": -2,
+                "basis": "stated",
+                "as_of": "2019-04-30",
+                "as_of_precision": "day",
+                "timing_uncertain": False,
+                "confidence": "medium",
+                "source_id": crisis["source"].pk,
+                "reliability": "F",
+                "disputed": False,
+                "retracted": False,
+                "capability": 80,
+                "salience": 50,
+                "defaulted": [],
+                "evidence_weight": pytest.approx(evidence),
+                "weight": pytest.approx(80 * 50 * evidence),
+                "folded": [],
+            }
+        ],
+        "defaulted": [],
+        "blocs": [],
+        "pivotal": [],  # without the minister nobody is left: no side to flip to
     }
 
 
@@ -177,6 +273,7 @@ def test_topic_forecast_ranks_the_options(api_client, crisis):
 
     body = api_client.get(url).json()
 
+    assert (body["unit"], body["method"]["interval"]["level"]) == ("actors", 0.8)
     assert [forecast["option"]["id"] for forecast in body["forecasts"]] == [
         crisis["deal"].pk,
         crisis["intervention"].pk,  # no positions: last
@@ -204,8 +301,16 @@ def test_timeline_lists_events_and_positions_in_date_order(api_client, crisis):
     assert event_entry["position"] is None
     position_entry = body["results"][2]
     assert position_entry["position"]["source"] == brief(crisis["source"], "sources")
-    # Different bases: the stated stance has no earlier stated stance to change from.
-    assert (position_entry["previous_stance"], position_entry["stance_changed"]) == (None, False)
+    # From the expected +1 to the stated −2: a change, across bases.
+    assert position_entry["previous"] == {
+        "position_id": crisis["expected"].pk,
+        "stance": 1,
+        "basis": "expected",
+        "as_of": "2019-04-29",
+        "as_of_precision": "day",
+    }
+    assert (position_entry["stance_changed"], position_entry["effective"]) == (True, True)
+    assert body["results"][0]["date_precision"] == "day"
 
 
 def test_timeline_marks_a_stance_change(api_client, crisis):
@@ -220,7 +325,7 @@ def test_timeline_marks_a_stance_change(api_client, crisis):
 
     [entry] = api_client.get(url).json()["results"]
 
-    assert (entry["previous_stance"], entry["position"]["stance"], entry["stance_changed"]) == (
+    assert (entry["previous"]["stance"], entry["position"]["stance"], entry["stance_changed"]) == (
         -2,
         0,
         True,
@@ -254,11 +359,16 @@ def test_position_history(api_client, crisis):
     body = api_client.get(f"/api/v1/stakeholders/{minister.pk}/positions/history/").json()
 
     assert body["stakeholder"] == brief(minister, "stakeholders", kind="person")
-    assert [(s["option"]["id"], s["basis"], s["changes"]) for s in body["series"]] == [
-        (crisis["deal"].pk, "expected", 0),
-        (crisis["deal"].pk, "stated", 0),
-    ]
-    assert body["series"][1]["positions"][0]["id"] == crisis["stated"].pk
+    [series] = body["series"]
+    assert (series["option"]["id"], series["bases"], series["changes"]) == (
+        crisis["deal"].pk,
+        ["expected", "stated"],
+        1,
+    )
+    assert [
+        (e["position"]["id"], e["previous"] and e["previous"]["basis"], e["stance_changed"])
+        for e in series["entries"]
+    ] == [(crisis["expected"].pk, None, False), (crisis["stated"].pk, "expected", True)]
 
 
 def test_position_history_filters_by_option(api_client, crisis):
@@ -269,7 +379,7 @@ def test_position_history_filters_by_option(api_client, crisis):
     by_id = api_client.get(url + f"?option_id={crisis['intervention'].pk}").json()
 
     for body in (by_slug, by_id):
-        assert [s["positions"][0]["id"] for s in body["series"]] == [other.pk]
+        assert [s["entries"][0]["position"]["id"] for s in body["series"]] == [other.pk]
     assert api_client.get(url + "?option=no-such-option").status_code == 400
 
 
@@ -323,11 +433,13 @@ def grow(crisis, stakeholders: int, options: int):
         # topic (without the detail's prefetches); options, positions, stakeholders
         ("stance-matrix/?as_of=2019-05-01", 4),
         ("stance-matrix/?as_of=2019-05-01&stakeholder_kind=person&basis=stated", 4),
-        # topic; options, positions, influences, pivotal stakeholders
-        ("forecast/?as_of=2019-05-01", 5),
-        # topic; counts and keys of events and of positions; the page's events and their 5
-        # prefetches; the page's positions (previous stances joined) and disputes
-        ("timeline/?limit=500", 13),
+        # topic; options, positions, capabilities, ties, stakeholders in brief
+        ("forecast/?as_of=2019-05-01", 6),
+        ("forecast/?as_of=2019-05-01&unit=all&basis=stated", 6),
+        # topic; counts and keys of events, positions, disputes and retractions; the page's
+        # events and their 5 prefetches, disputes, positions and their disputes; the positions
+        # of the page's stakeholders on its options, to replay their effective stances
+        ("timeline/?limit=500", 19),
     ],
 )
 def test_topic_analysis_runs_a_fixed_number_of_queries(
@@ -347,8 +459,8 @@ def test_option_forecast_and_history_run_a_fixed_number_of_queries(
 ):
     forecast_url = f"/api/v1/options/{crisis['deal'].pk}/forecast/"
     history_url = f"/api/v1/stakeholders/{crisis['minister'].pk}/positions/history/"
-    # option (without the detail's relations); positions, influences, pivotal stakeholders
-    forecast_queries = 4
+    # option (without the detail's relations); positions, capabilities, ties, stakeholders
+    forecast_queries = 5
     # stakeholder (+3 prefetches); positions and their disputes
     history_queries = 6
     for _ in range(2):

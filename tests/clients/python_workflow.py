@@ -54,6 +54,7 @@ from policytracker_client.api.topics import (
 from policytracker_client.models import (
     BasisEnum,
     CountryEnum,
+    DefaultedFieldEnum,
     HealthStatusEnum,
     InfluenceRequest,
     OptionsListKindItem,
@@ -428,29 +429,43 @@ def workflow(
     expect([row.stakeholder.id for row in stated.rows], [ally.id], "stated rows on 29 April")
     step("stance matrix: columns, rows, a divergent cell, the stated basis")
 
-    # weights: capability × salience. The minister 80 × 90 = 7200 at −2, the ally 40 × 60 = 2400
-    # at +2: mean (−14400 + 4800) / 9600 = −1.
+    # weights: capability × salience × evidence weight (medium confidence 0.75 × a source not
+    # graded, 0.6: 0.45). The minister 80 × 90 × 0.45 = 3240 at −2, the ally 40 × 60 × 0.45 =
+    # 1080 at +2: mean (−6480 + 2160) / 4320 = −1.
     forecast = ok(
         options_forecast_retrieve.sync_detailed(deal.id, client=client, as_of=DAY(2019, 5, 1)),
         200,
         "option forecast",
     )
-    expect((forecast.counted, forecast.total_weight), (2, 9600), "counted and weight")
-    expect((forecast.defaulted, forecast.weighted_median), (0, -2), "defaulted and median")
+    expect(forecast.counted, 2, "counted")
+    expect_close(forecast.total_weight, 4320, "total weight")
+    expect((len(forecast.defaulted), forecast.weighted_median), (0, -2.0), "defaulted, median")
     expect_close(forecast.weighted_mean, -1.0, "weighted mean")
     expect_close(forecast.support_share, 0.25, "support share")
     expect_close(forecast.oppose_share, 0.75, "oppose share")
-    expect([who.id for who in forecast.pivotal], [minister.id], "pivotal stakeholders")
+    expect([who.stakeholder.id for who in forecast.pivotal], [minister.id], "pivotal stakeholders")
+    expect(
+        [entry.stakeholder.id for entry in forecast.breakdown], [minister.id, ally.id], "breakdown"
+    )
+    low, high = forecast.interval.weighted_mean
+    expect(low <= forecast.weighted_mean <= high, True, "the mean inside its interval")
     ranked = ok(
         topics_forecast_retrieve.sync_detailed(topic.id, client=client, as_of=DAY(2019, 5, 1)),
         200,
         "topic forecast",
     )
-    # the sanctions: only the ally, salience defaulted to 50: 40 × 50 at +1.
-    expect([item.option.id for item in ranked.forecasts], [sanctions.id, deal.id], "ranking")
-    first = ranked.forecasts[0]
-    expect((first.total_weight, first.defaulted_salience), (2000, 1), "defaulted salience")
-    expect_close(first.weighted_mean, 1.0, "sanctions' weighted mean")
+    # The deal is ranked (both rated actors have a position); the sanctions are not: one voice
+    # (the ally, salience defaulted to 50: 40 × 50 × 0.45 at +1).
+    expect([item.option.id for item in ranked.forecasts], [deal.id, sanctions.id], "ranking")
+    expect([item.ranked for item in ranked.forecasts], [True, False], "ranked")
+    second = ranked.forecasts[1]
+    expect_close(second.total_weight, 900, "the sanctions' weight")
+    expect(
+        [(d.stakeholder.id, d.fields) for d in second.defaulted],
+        [(ally.id, [DefaultedFieldEnum.SALIENCE])],
+        "defaulted salience",
+    )
+    expect_close(second.weighted_mean, 1.0, "sanctions' weighted mean")
 
     timeline = ok(topics_timeline_list.sync_detailed(topic.id, client=client), 200, "timeline")
     expect(timeline.count, 5, "timeline entries")
@@ -485,7 +500,7 @@ def workflow(
         200,
         "forecast after the change",
     )
-    expect(forecast.total_weight, 7200 + 40 * 90, "the forecast follows the change")
+    expect_close(forecast.total_weight, 3240 + 40 * 90 * 0.45, "the forecast follows the change")
 
     renamed = ok(
         update(

@@ -10,7 +10,7 @@ export type Position = Schemas["Position"];
 export type PositionRequest = Schemas["PositionRequest"];
 export type PaginatedPositionList = Schemas["PaginatedPositionList"];
 export type StanceMatrix = Schemas["StanceMatrix"];
-export type Forecast = Schemas["Forecast"];
+export type Forecast = Schemas["OptionForecast"];
 export type Problem = Schemas["Problem"];
 
 /** The JSON body of an operation's answer with a given status. */
@@ -138,7 +138,8 @@ export async function example(api: PolicytrackerApi): Promise<void> {
   console.log(divergences(matrix));
   const forecast = await api.forecast(4, "2019-05-01");
   const mean: number | null = forecast.weighted_mean;
-  console.log(mean, forecast.pivotal.map((stakeholder) => stakeholder.slug));
+  const [low, high] = forecast.interval.weighted_mean ?? [null, null];
+  console.log(mean, low, high, forecast.pivotal.map((pivotal) => pivotal.stakeholder.slug));
 
   try {
     await api.createPosition({
