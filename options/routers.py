@@ -4,9 +4,9 @@ Read replicas: the analysis endpoints read from a replica, everything else uses 
 With `DATABASE_REPLICA_URL` set, settings add a `replica` database and install
 `ReplicaRouter`. `ReplicaReadsMiddleware` (options/middleware.py) marks a request as one whose
 reads may go to the replica when it is a GET or HEAD of one of `REPLICA_VIEWS`: the stance
-matrix, the forecasts, the timeline, a stakeholder's position history, and the topic page and
-its SVG, which compute the same. Those read the tracked data (the `options` app) from the
-replica. Everything else reads and writes the primary (`default`): every other request, every
+matrix, the forecasts, the timeline, a stakeholder's position history, and the pages that show
+the same (the topic list, a topic's page and its SVG, a stakeholder's page). Those read the
+tracked data (the `options` app) from the replica. Everything else reads and writes the primary (`default`): every other request, every
 write, and accounts, API tokens and sessions always, so that a token works the moment it is
 made, whatever the replica's lag.
 
@@ -29,8 +29,10 @@ REPLICA_VIEWS = frozenset(
         "api:topic-timeline",
         "api:policyoption-forecast",
         "api:stakeholder-position-history",
+        "topic-list",
         "topic-page",
         "topic-stance-matrix-svg",
+        "stakeholder-page",
     }
 )
 # The apps whose models those requests read from the replica.

@@ -1,24 +1,42 @@
 """
-The read-only topic page: the stance matrix as a coloured grid, the forecast per option as a bar
-chart, and the timeline, as of a date; and the matrix alone as SVG, for reports.
+The read-only pages: the list of topics; a topic as of a date (the stance matrix as a grid with
+what each cell rests on, the forecast per option with its interval, coverage and defaults, and
+the timeline); the stance matrix alone as SVG, for reports; and one stakeholder's positions over
+time. Each page reads with a fixed number of queries, whatever the size of the topic.
+
+Every date is shown as precisely as it is known (`precise_date`): a position dated "April 2019"
+is shown as "Apr 2019", never as the day it is stored under. What the pages draw is worked out
+in options/figures.py.
 """
 
 import datetime
-from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 
-from options import services
-from options.models import Position, Source, Topic
-
-# −2 red … +2 green, readable with dark text.
-STANCE_COLOURS = {-2: "#c0392b", -1: "#f1948a", 0: "#d5d8dc", 1: "#82e0aa", 2: "#1e8449"}
-STANCE_TEXT_COLOURS = {-2: "#ffffff", -1: "#1b1b1b", 0: "#1b1b1b", 1: "#1b1b1b", 2: "#ffffff"}
+from options import analysis
+from options.figures import (
+    STANCE_COLOURS,
+    ForecastChart,
+    HistoryItem,
+    MatrixPicture,
+    change_note,
+    matrix_grid,
+    timeline_page,
+)
+from options.models import (
+    Affiliation,
+    Event,
+    PolicyOption,
+    Position,
+    Stakeholder,
+    Topic,
+)
 
 
 class AsOfForm(forms.Form):
@@ -27,7 +45,7 @@ class AsOfForm(forms.Form):
     )
     basis = forms.ChoiceField(
         required=False,
-        choices=[(services.ANY_BASIS, "Any basis"), *Position.Basis.choices],
+        choices=[(analysis.ANY_BASIS, "Any basis"), *Position.Basis.choices],
         label="Basis",
     )
 
@@ -35,73 +53,10 @@ class AsOfForm(forms.Form):
         return self.cleaned_data["as_of"] or timezone.localdate()
 
     def clean_basis(self) -> str:
-        return self.cleaned_data["basis"] or services.ANY_BASIS
+        return self.cleaned_data["basis"] or analysis.ANY_BASIS
 
 
-@dataclass(frozen=True)
-class GridCell:
-    """A matrix cell as the page and the SVG draw it."""
-
-    cell: services.MatrixCell | None
-    source: Source | None
-
-    @property
-    def stance(self) -> int | None:
-        return self.cell.position.stance if self.cell else None
-
-    @property
-    def colour(self) -> str:
-        return STANCE_COLOURS[self.stance] if self.cell else "#ffffff"
-
-    @property
-    def text_colour(self) -> str:
-        return STANCE_TEXT_COLOURS[self.stance] if self.cell else "#1b1b1b"
-
-    @property
-    def label(self) -> str:
-        if not self.cell:
-            return ""
-        return f"{self.stance:+d}".replace("-", "−") if self.stance else "0"
-
-    @property
-    def source_url(self) -> str:
-        if self.source is None:
-            return ""
-        return self.source.url or reverse("api:source-detail", args=[self.source.pk])
-
-    @property
-    def title(self) -> str:
-        """The tooltip: what the cell stands for, in words."""
-        if not self.cell:
-            return "No position"
-        position = self.cell.position
-        text = (
-            f"{Position.Stance(position.stance).label} ({position.basis}, "
-            f"{position.as_of:%d %b %Y}, {position.confidence} confidence)"
-        )
-        if len(self.cell.stances) > 1:
-            text += " · " + ", ".join(f"{b} {s:+d}" for b, s in self.cell.stances.items())
-        if self.cell.divergent:
-            text += " · divergent"
-        if self.source:
-            text += f" · source: {self.source.title}"
-        return text
-
-
-def _grid(matrix: services.StanceMatrix) -> list[tuple]:
-    """Rows of (stakeholder, [GridCell…]) with each cell's source, in one query."""
-    source_ids = {cell.position.source_id for row in matrix.rows for cell in row.cells if cell}
-    sources = Source.objects.in_bulk(source_ids)
-    return [
-        (
-            row.stakeholder,
-            [
-                GridCell(cell, sources.get(cell.position.source_id) if cell else None)
-                for cell in row.cells
-            ],
-        )
-        for row in matrix.rows
-    ]
+# --- Pages ------------------------------------------------------------------------------------------
 
 
 def _public_read_or_login(request):
@@ -114,7 +69,30 @@ def _read_as_of(request) -> tuple[AsOfForm, datetime.date, str]:
     form = AsOfForm(request.GET)
     if form.is_valid():
         return form, form.cleaned_data["as_of"], form.cleaned_data["basis"]
-    return form, timezone.localdate(), services.ANY_BASIS
+    return form, timezone.localdate(), analysis.ANY_BASIS
+
+
+def _count(rows, *, by: str, distinct: str = "pk") -> Coalesce:
+    """The number of `rows` (a queryset filtered on OuterRef), as a subquery."""
+    counted = rows.order_by().values(by).annotate(n=Count(distinct, distinct=True)).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def topic_list(request):
+    """Every topic, with how much the tracker knows about it. One query."""
+    if redirect := _public_read_or_login(request):
+        return redirect
+    positions = Position.objects.filter(option__topic=OuterRef("pk"))
+    newest = positions.order_by("-as_of", "-id")
+    topics = Topic.objects.defer("description").annotate(
+        option_count=_count(PolicyOption.objects.filter(topic=OuterRef("pk")), by="topic"),
+        position_count=_count(positions, by="option__topic"),
+        stakeholder_count=_count(positions, by="option__topic", distinct="stakeholder"),
+        event_count=_count(Event.objects.filter(topic=OuterRef("pk")), by="topic"),
+        newest_position=Subquery(newest.values("as_of")[:1]),
+        newest_position_precision=Subquery(newest.values("as_of_precision")[:1]),
+    )
+    return render(request, "options/topic_list.html", {"topics": topics})
 
 
 def topic_page(request, slug):
@@ -123,18 +101,20 @@ def topic_page(request, slug):
         return redirect
     topic = get_object_or_404(Topic, slug=slug)
     form, as_of, basis = _read_as_of(request)
-    matrix = services.stance_matrix_build(topic_id=topic.id, as_of=as_of, basis=basis)
-    forecasts = services.topic_forecast(topic_id=topic.id, as_of=as_of, basis=basis)
-    timeline = services.timeline_build(topic_id=topic.id, date_to=as_of)
+    matrix = analysis.stance_matrix_build(topic_id=topic.id, as_of=as_of, basis=basis)
+    forecasts = analysis.topic_forecast(
+        topic_id=topic.id, as_of=as_of, basis=basis, options=matrix.options
+    )
+    timeline = analysis.timeline_build(topic_id=topic.id, date_to=as_of)
     context = {
         "topic": topic,
         "form": form,
         "as_of": as_of,
         "basis": basis,
         "matrix": matrix,
-        "grid": _grid(matrix),
+        "grid": matrix_grid(matrix),
         "forecast_chart": ForecastChart(forecasts),
-        "timeline": timeline,
+        "timeline": timeline_page(timeline, request.GET.get("timeline_page"), as_of),
         "stance_legend": [
             (stance, Position.Stance(stance).label, STANCE_COLOURS[stance])
             for stance in range(-2, 3)
@@ -151,7 +131,7 @@ def stance_matrix_svg(request, slug):
         return redirect
     topic = get_object_or_404(Topic, slug=slug)
     form, as_of, basis = _read_as_of(request)
-    matrix = services.stance_matrix_build(topic_id=topic.id, as_of=as_of, basis=basis)
+    matrix = analysis.stance_matrix_build(topic_id=topic.id, as_of=as_of, basis=basis)
     context = {"topic": topic, "as_of": as_of, "basis": basis, "svg": MatrixPicture(matrix)}
     return render(
         request,
@@ -162,62 +142,52 @@ def stance_matrix_svg(request, slug):
     )
 
 
-class MatrixPicture:
-    """The geometry of the SVG stance matrix."""
-
-    cell_size = 44
-    label_width = 230
-    header_height = 170
-    margin = 12
-
-    def __init__(self, matrix: services.StanceMatrix):
-        self.options = matrix.options
-        self.rows = []
-        for row_index, (stakeholder, cells) in enumerate(_grid(matrix)):
-            y = self.header_height + row_index * self.cell_size
-            placed = [
-                (self.label_width + column * self.cell_size, cell)
-                for column, cell in enumerate(cells)
-            ]
-            self.rows.append((y, stakeholder, placed))
-        self.columns = [
-            (self.label_width + index * self.cell_size + self.cell_size // 2, option)
-            for index, option in enumerate(self.options)
-        ]
-        # Wide enough for the legend line, whatever the number of options.
-        self.width = max(self.label_width + len(self.options) * self.cell_size + self.margin, 720)
-        self.height = self.header_height + len(self.rows) * self.cell_size + 40
-        self.legend_y = self.height - 18
-
-
-class ForecastChart:
-    """The geometry of the forecast bar chart: one bar per option, the weight split into
-    oppose / neutral / support, and the weighted mean as a marker on a −2 … +2 scale."""
-
-    label_width = 260
-    bar_width = 360
-    row_height = 34
-
-    def __init__(self, forecasts: list[services.Forecast]):
-        self.bars = []
-        for index, forecast in enumerate(forecasts):
-            y = 10 + index * self.row_height
-            segments = []
-            x = self.label_width
-            for share, colour in (
-                (forecast.oppose_share, STANCE_COLOURS[-2]),
-                (forecast.neutral_share, STANCE_COLOURS[0]),
-                (forecast.support_share, STANCE_COLOURS[2]),
-            ):
-                width = round((share or 0) * self.bar_width, 1)
-                segments.append((x, width, colour))
-                x += width
-            mean_x = None
-            if forecast.weighted_mean is not None:
-                mean_x = round(
-                    self.label_width + (forecast.weighted_mean + 2) / 4 * self.bar_width, 1
-                )
-            self.bars.append((y, forecast, segments, mean_x))
-        self.width = self.label_width + self.bar_width + 170
-        self.height = 20 + len(forecasts) * self.row_height
-        self.centre_x = self.label_width + self.bar_width / 2
+def stakeholder_page(request, slug):
+    """One stakeholder's positions over time, option by option, grouped by topic. Four queries:
+    the stakeholder, its affiliations both ways, its positions and their disputes."""
+    if redirect := _public_read_or_login(request):
+        return redirect
+    affiliations = Affiliation.objects.select_related("subject", "object").only(
+        "id",
+        "subject_id",
+        "object_id",
+        "kind",
+        "role",
+        "start_date",
+        "end_date",
+        "subject__id",
+        "subject__slug",
+        "subject__name",
+        "object__id",
+        "object__slug",
+        "object__name",
+    )
+    stakeholder = get_object_or_404(Stakeholder.objects.with_affiliations(affiliations), slug=slug)
+    histories = analysis.stakeholder_position_history(stakeholder_id=stakeholder.id)
+    by_topic: dict[int, dict] = {}
+    for history in histories:
+        topic = history.option.topic
+        group = by_topic.setdefault(topic.id, {"topic": topic, "options": []})
+        group["options"].append(
+            {
+                "option": history.option,
+                "history": history,
+                "entries": [
+                    HistoryItem(entry, change_note(entry.change, entry.position.id))
+                    for entry in history.entries
+                ],
+            }
+        )
+    topics = sorted(by_topic.values(), key=lambda group: (group["topic"].title, group["topic"].id))
+    context = {
+        "stakeholder": stakeholder,
+        "topics": topics,
+        "position_count": sum(len(history.entries) for history in histories),
+        "affiliations": sorted(
+            stakeholder.prefetched_affiliations, key=lambda a: (a.kind, a.object.name)
+        ),
+        "incoming_affiliations": sorted(
+            stakeholder.prefetched_incoming_affiliations, key=lambda a: (a.kind, a.subject.name)
+        ),
+    }
+    return render(request, "options/stakeholder_page.html", context)
