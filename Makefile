@@ -67,9 +67,9 @@ if debug:
 endef
 export SERVE_PREFLIGHT
 
-## test: install, then lint, migrations check, the whole test suite (schema check included) and
-## the fuzz run
-test: install-dev chromium lint check-migrations pytest fuzz
+## test: install, then lint, migrations check and the whole test suite (schema check included);
+## CI (.ci/run) adds the fuzz run
+test: install-dev chromium lint check-migrations pytest
 
 # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 chromium:
@@ -98,7 +98,7 @@ pytest: install-dev
 	$(BIN)/pytest -n auto
 
 ## fuzz: schemathesis against a live server on a throwaway database (schemathesis.toml,
-## tests/fuzz.py); about 3 minutes
+## tests/fuzz.py); several minutes, so .ci/run runs it after make test rather than make test
 fuzz: install-dev
 	$(BIN)/python -m tests.fuzz
 

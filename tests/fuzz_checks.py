@@ -24,7 +24,7 @@ DATA_ERRORS = [
     r"This topic already has an (option|event) with this slug\.",
     r"This source already gives this stakeholder's position on this option, on this basis and "
     r"date\.",
-    r"This stakeholder already has an influence on this topic at this date\.",
+    r"This stakeholder already has an influence on this (topic|option) at this date\.",
     r"This stakeholder already takes part in this event\.",
     r"A stakeholder can take part only once\.",
     # Rules between fields, or about a related record (options/models.py).
@@ -32,6 +32,8 @@ DATA_ERRORS = [
     r"A stakeholder cannot be affiliated with itself\.",
     r"Only a reported position names who reported it\.",
     r"Sanction measures belong to an option of the kind sanctions\.",
+    r"The option must be one of the topic's options\.",
+    r"A position cannot be retracted before it was taken\.",
     # A cursor is opaque (only the `next` and `previous` links make one), pages by cursor follow
     # only some sorts, and a cursor excludes an offset: OpenAPI 3.0 has no words for either rule
     # between parameters.
