@@ -97,3 +97,24 @@ def test_a_tiny_run_reports_every_scenario_with_numbers(tmp_path):
     assert results["meta"]["dataset"]["positions"] == data.SIZES["tiny"]["positions"]
     markdown = (tmp_path / "results-tiny.md").read_text()
     assert "| Positions list | API |" in markdown and "## Targets" in markdown
+
+
+def test_a_tiny_comparison_with_a_revision_reports_every_analysis_scenario(tmp_path):
+    """bench.compare against the committed revision, in SQLite databases under tmp_path (the
+    base's in a worktree the tool removes afterwards)."""
+    output = tmp_path / "compare.json"
+    command = [
+        *(sys.executable, "-m", "bench.compare", "--base", "HEAD", "--size", "tiny"),
+        *("--rounds", "1", "--requests", "1"),
+        *("--output", str(output), "--data-dir", str(tmp_path / "data")),
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert finished.returncode == 0, finished.stderr
+
+    results = json.loads(output.read_text())
+    analyses = ["stance-matrix", "topic-forecast", "timeline-page"]
+    for side in ("base", "this tree"):
+        assert sorted(results["fastest_cpu_ms"][side]) == sorted(analyses)
+        assert all(ms > 0 for ms in results["fastest_cpu_ms"][side].values())
+    assert sorted(results["ratio"]) == sorted(analyses)
+    assert not (ROOT / "bench" / ".compare" / "base").exists()

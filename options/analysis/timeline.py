@@ -59,18 +59,33 @@ class TimelineEntry:
         return self.change.after.id == self.position.id
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Stream:
-    """One kind of entry: its rows' keys (date, kind, created, id) in order."""
+    """One kind of entry: its rows' keys (date, kind, created, id) in order.
+
+    A `few` stream (disputes, retractions: a small part of a topic's positions) is read whole
+    once, which gives its count too; the others are counted, and read up to a slice's end."""
 
     kind: str
     rows: QuerySet
     date_field: str
+    few: bool = False
+    _all: list[tuple] | None = None
 
-    def keys(self, stop: int) -> Iterable[tuple]:
+    def _keys(self, rows: QuerySet) -> list[tuple]:
         order = KIND_ORDER[self.kind]
-        rows = self.rows.values_list(self.date_field, "created", "pk")[:stop]
-        return ((date, order, created, pk) for date, created, pk in rows)
+        values = rows.values_list(self.date_field, "created", "pk")
+        return [(date, order, created, pk) for date, created, pk in values]
+
+    def count(self) -> int:
+        return len(self.keys()) if self.few else self.rows.count()
+
+    def keys(self, stop: int | None = None) -> list[tuple]:
+        if not self.few:
+            return self._keys(self.rows[:stop])
+        if self._all is None:
+            self._all = self._keys(self.rows)
+        return self._all
 
 
 class Timeline(Sequence[TimelineEntry]):
@@ -88,7 +103,7 @@ class Timeline(Sequence[TimelineEntry]):
 
     def __len__(self) -> int:
         if self._count is None:
-            self._count = sum(stream.rows.count() for stream in self.streams)
+            self._count = sum(stream.count() for stream in self.streams)
         return self._count
 
     def __iter__(self):
@@ -219,11 +234,12 @@ def timeline_build(
         }
     result = []
     for kind, rows, date_field, precision_field in streams:
+        few = kind in (DISPUTE, RETRACTION)
         if date_from:
             rows = rows.filter(ends_from_q(date_field, precision_field, date_from))
         if date_to:
             rows = rows.filter(starts_by_q(date_field, precision_field, date_to))
         if stakeholder_ids:
             rows = rows.filter(theirs[kind])
-        result.append(_Stream(kind, rows.order_by(date_field, "created", "pk"), date_field))
+        result.append(_Stream(kind, rows.order_by(date_field, "created", "pk"), date_field, few))
     return Timeline(result)

@@ -137,9 +137,10 @@ def _brief(context: dict, serializer_class) -> Callable[[Model], dict]:
         cache = {}
 
         def brief(obj) -> dict:
-            if obj.pk not in cache:
-                cache[obj.pk] = serializer.to_representation(obj)
-            return cache[obj.pk]
+            # `id`, not `pk`: a plain attribute, read thousands of times in a topic forecast.
+            if obj.id not in cache:
+                cache[obj.id] = serializer.to_representation(obj)
+            return cache[obj.id]
 
         context[key] = brief
     return context[key]
@@ -377,40 +378,46 @@ class ForecastEntrySerializer(serializers.Serializer):
     folded = FoldedActorSerializer(many=True, help_text="Who was folded into it (`unit=actors`).")
 
     def to_representation(self, entry):
-        brief = brief_stakeholder(self.context)
-        stakeholders = self.context["stakeholders"]
-        position = entry.position
-        return {
-            "stakeholder": brief(stakeholders[entry.stakeholder_id]),
-            "position_id": position.id,
-            "stance": position.stance,
-            "basis": position.basis,
-            "as_of": position.as_of.isoformat(),
-            "as_of_precision": position.as_of_precision,
-            "timing_uncertain": entry.timing_uncertain,
-            "confidence": position.confidence,
-            "source_id": position.source_id,
-            "reliability": position.reliability,
-            "disputed": position.disputed,
-            "retracted": position.retracted,
-            "capability": entry.capability,
-            "salience": entry.salience,
-            "defaulted": list(entry.defaulted),
-            "evidence_weight": entry.evidence_weight,
-            "weight": entry.weight,
-            "folded": [
-                {
-                    "stakeholder": brief(stakeholders[f.stakeholder_id]),
-                    "relation": f.relation,
-                    "via": brief(stakeholders[f.via_id]),
-                    "position_id": f.position.id,
-                    "stance": f.position.stance,
-                    "basis": f.position.basis,
-                    "capability": f.capability,
-                }
-                for f in entry.folded
-            ],
-        }
+        return forecast_entry(entry, brief_stakeholder(self.context), self.context["stakeholders"])
+
+
+def forecast_entry(entry, brief: Callable[[Model], dict], stakeholders: dict) -> dict:
+    """A breakdown entry, as ForecastEntrySerializer declares it. (A function: a topic forecast
+    writes thousands, and DRF's `context` walks up to the root serializer on every read.)"""
+    position = entry.position
+    return {
+        "stakeholder": brief(stakeholders[entry.stakeholder_id]),
+        "position_id": position.id,
+        "stance": position.stance,
+        "basis": position.basis,
+        "as_of": position.as_of.isoformat(),
+        "as_of_precision": position.as_of_precision,
+        "timing_uncertain": entry.timing_uncertain,
+        "confidence": position.confidence,
+        "source_id": position.source_id,
+        "reliability": position.reliability,
+        "disputed": position.disputed,
+        "retracted": position.retracted,
+        "capability": entry.capability,
+        "salience": entry.salience,
+        "defaulted": list(entry.defaulted),
+        "evidence_weight": entry.evidence_weight,
+        "weight": entry.weight,
+        "folded": [
+            {
+                "stakeholder": brief(stakeholders[f.stakeholder_id]),
+                "relation": f.relation,
+                "via": brief(stakeholders[f.via_id]),
+                "position_id": f.position.id,
+                "stance": f.position.stance,
+                "basis": f.position.basis,
+                "capability": f.capability,
+            }
+            for f in entry.folded
+        ]
+        if entry.folded
+        else [],
+    }
 
 
 class DefaultedActorSerializer(serializers.Serializer):
@@ -499,7 +506,6 @@ class ForecastSerializer(serializers.Serializer):
         self.context.setdefault("stakeholders", forecast.stakeholders)
         brief = brief_stakeholder(self.context)
         stakeholders = forecast.stakeholders
-        counted = self.fields["breakdown"].child
         interval = forecast.interval
         return {
             "option": _brief(self.context, BriefPolicyOptionSerializer)(forecast.option),
@@ -526,7 +532,9 @@ class ForecastSerializer(serializers.Serializer):
             "coverage": forecast.coverage,
             "known_capability": forecast.known_capability,
             "covered_capability": forecast.covered_capability,
-            "breakdown": [counted.to_representation(entry) for entry in forecast.breakdown],
+            "breakdown": [
+                forecast_entry(entry, brief, stakeholders) for entry in forecast.breakdown
+            ],
             "defaulted": [
                 {"stakeholder": brief(stakeholders[e.stakeholder_id]), "fields": list(e.defaulted)}
                 for e in forecast.defaulted
