@@ -15,7 +15,14 @@ from rest_framework.views import APIView
 
 import policytracker
 from options import analysis, models, selectors
-from options.api import analysis_serializers, csv_export, examples, filters, serializers
+from options.api import (
+    analysis_serializers,
+    csv_export,
+    examples,
+    filters,
+    forecast_serializers,
+    serializers,
+)
 from options.api.bulk import BulkCreateMixin
 from options.api.conditional import ConditionalWritesMixin
 from options.api.errors import ProblemSerializer
@@ -150,7 +157,7 @@ class TopicViewSet(CollectionViewSet):
     @extend_schema(
         summary="Forecast every option of the topic",
         parameters=[analysis_serializers.ForecastQuerySerializer],
-        responses=analysis_serializers.TopicForecastSerializer,
+        responses=forecast_serializers.TopicForecastSerializer,
         examples=[examples.TOPIC_FORECAST.openapi()],
     )
     @action(detail=True, url_path="forecast", **ANALYSIS_ACTION)
@@ -169,10 +176,10 @@ class TopicViewSet(CollectionViewSet):
         data = {
             "topic": topic,
             **query,
-            "method": analysis_serializers.ForecastMethodSerializer.current(),
+            "method": forecast_serializers.ForecastMethodSerializer.current(),
             "forecasts": forecasts,
         }
-        serializer = analysis_serializers.TopicForecastSerializer(
+        serializer = forecast_serializers.TopicForecastSerializer(
             data, context=self.get_serializer_context()
         )
         return Response(serializer.data)
@@ -314,7 +321,7 @@ class PolicyOptionViewSet(CollectionViewSet):
     @extend_schema(
         summary="Forecast the option's support",
         parameters=[analysis_serializers.ForecastQuerySerializer],
-        responses=analysis_serializers.OptionForecastSerializer,
+        responses=forecast_serializers.OptionForecastSerializer,
         examples=[examples.OPTION_FORECAST.openapi()],
     )
     @action(detail=True, url_path="forecast", **ANALYSIS_ACTION)
@@ -350,7 +357,7 @@ class PolicyOptionViewSet(CollectionViewSet):
         forecast = analysis.option_forecast(
             option=option, as_of=query["as_of"], basis=query["basis"], unit=query["unit"]
         )
-        serializer = analysis_serializers.OptionForecastSerializer(
+        serializer = forecast_serializers.OptionForecastSerializer(
             forecast, context=self.get_serializer_context()
         )
         return Response(serializer.data)

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.serializers import Serializer
 
 from options import analysis
-from options.api import analysis_serializers
+from options.api import analysis_serializers, forecast_serializers
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_a_forecast_entry_is_what_its_declared_fields_give(crisis):
     forecast = analysis.option_forecast(option=crisis["deal"], as_of=MAY_1)
     [entry] = forecast.breakdown
     context = {"request": None, "stakeholders": forecast.stakeholders}
-    serializer = analysis_serializers.ForecastEntrySerializer(context=context)
+    serializer = forecast_serializers.ForecastEntrySerializer(context=context)
 
     declared = Serializer.to_representation(serializer, DeclaredEntry(entry, forecast))
 
@@ -215,7 +215,7 @@ def test_option_forecast(api_client, crisis):
     # One stance, which may be a step off (medium confidence): −2, or −1.
     low, high = body["interval"]["weighted_mean"]
     assert (low, high in (-2.0, -1.0)) == (-2.0, True)
-    assert body["method"] == analysis_serializers.ForecastMethodSerializer.current()
+    assert body["method"] == forecast_serializers.ForecastMethodSerializer.current()
     assert {k: v for k, v in body.items() if k not in ("interval", "method")} == {
         "option": brief(deal, "options"),
         "status": "proposed",
