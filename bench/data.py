@@ -52,11 +52,10 @@ def prepare(size: str, stdout=None) -> dict:
         generated = True
     generated_at = time.perf_counter()
     add_extras()
-    if generated:
-        # The generator gathered the planner's statistics; again with the extras, so that the
-        # plans do not change in mid-run (PostgreSQL's autovacuum would otherwise do it then).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    # The planner's statistics, with the extras and any index a migration just added, so that
+    # the plans do not change in mid-run (PostgreSQL's autovacuum would otherwise do it then).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     prepared = time.perf_counter()
     return {
         "migrate_seconds": round(migrated - started, 2),

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from options.analysis.changes import (
     DISPUTE,
@@ -25,7 +25,7 @@ from options.analysis.changes import (
     effective_changes,
 )
 from options.dates import ends_from_q, starts_by_q
-from options.models import Event, Position, PositionDispute
+from options.models import Event, PolicyOption, Position, PositionDispute
 
 EVENT = "event"
 
@@ -211,8 +211,13 @@ def timeline_build(
     stakeholder_ids = list(stakeholder_ids)
     events = Event.objects.filter(topic_id=topic_id)
     positions = Position.objects.filter(option__topic_id=topic_id)
-    disputes = PositionDispute.objects.filter(position__option__topic_id=topic_id)
-    retractions = positions.filter(retracted_on__isnull=False)
+    # Disputes and retractions are few: found by their dates, each then checked for the topic
+    # (through the topic's options, the database would scan every position of the topic).
+    of_topic = Exists(PolicyOption.objects.filter(pk=OuterRef("option_id"), topic_id=topic_id))
+    disputes = PositionDispute.objects.filter(
+        Exists(Position.objects.filter(of_topic, pk=OuterRef("position_id")))
+    )
+    retractions = Position.objects.filter(of_topic, retracted_on__isnull=False)
     streams = [
         (EVENT, events, "date", "date_precision"),
         (POSITION, positions, "as_of", "as_of_precision"),
