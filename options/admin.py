@@ -20,7 +20,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router, transaction
+from django.db import router
 from django.db.models import JSONField, TextField, URLField
 from django.forms import Textarea
 from django.http import HttpResponseRedirect
@@ -33,8 +33,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords, to_historic
 from simple_history.utils import get_m2m_reverse_field_name
 
-from options import models, resources
-from options.audit import one_record_per_object
+from options import models, resources, services
 
 RECORD_FIELDSET = ("Record", {"fields": ("created", "updated"), "classes": ("collapse",)})
 
@@ -87,15 +86,25 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     history_list_display = ["request_id"]
 
+    # A page's save (the object, its many-to-many fields, its inlines) is one write of the
+    # write services (options/services.py), and so is each delete.
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with transaction.atomic(using=router.db_for_write(self.model)), one_record_per_object():
+        with services.audited_write(using=router.db_for_write(self.model)):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST" and self.revert_disabled(request):
             raise PermissionDenied
-        with transaction.atomic(using=router.db_for_write(self.model)), one_record_per_object():
+        with services.audited_write(using=router.db_for_write(self.model)):
             return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def delete_model(self, request, obj):
+        services.record_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        with services.audited_write(using=router.db_for_write(self.model)):
+            for obj in queryset:
+                services.record_delete(obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

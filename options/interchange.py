@@ -30,7 +30,7 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 from django_countries import countries
 
-from options.audit import one_record_per_object
+from options import services
 from options.models import Affiliation, SanctionMeasure, Source, Stakeholder
 
 CHUNK_SIZE = 500  # rows read from the database at a time
@@ -698,7 +698,7 @@ def ftm_import(*, lines: Iterable[bytes | str], dry_run: bool = False) -> FtMImp
     Every change is in the audit trail, one record per stakeholder, by no user."""
     report = FtMImportReport()
     with transaction.atomic():
-        with one_record_per_object():
+        with services.audited_write():
             index = _StakeholderIndex()
             for line_number, line in enumerate(lines, start=1):
                 entity = parse_ftm_line(line, line_number)

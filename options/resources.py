@@ -28,8 +28,7 @@ from openpyxl import Workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 from tablib.formats._xlsx import XLSXFormat
 
-from options import models
-from options.audit import one_record_per_object
+from options import models, services
 
 
 class XLSX(base_formats.XLSX):
@@ -256,8 +255,9 @@ class AuditedResource(resources.ModelResource):
             )
 
     def import_row(self, row, instance_loader, **kwargs):
-        # One historical record per object and row, however many fields and links it sets.
-        with one_record_per_object():
+        # A row is one write of the write services (options/services.py): one historical record
+        # per object, however many fields and links it sets.
+        with services.audited_write():
             return super().import_row(row, instance_loader, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):

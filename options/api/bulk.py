@@ -19,10 +19,11 @@ An empty array is a 400, and so is an array of more than `MAX_ITEMS` items (code
 `too_many_items`).
 """
 
-from django.db import transaction
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from options import services
 
 # The most items one request may create. Each is validated and saved as a single create is (some
 # twenty queries, 5 to 30 ms), all in one transaction that holds its locks until the last item
@@ -96,7 +97,7 @@ class BulkCreateMixin:
         one answer lists every invalid item; the transaction is then rolled back.
         """
         created, errors = [], {}
-        with transaction.atomic():
+        with services.audited_write():
             for index, item in enumerate(items):
                 serializer = self.get_serializer(data=item)
                 if serializer.is_valid():

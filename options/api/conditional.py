@@ -4,18 +4,21 @@ Conditional requests (RFC 9110): no lost updates.
 Every record has a `version` that each save increments. A detail response carries it as a
 strong `ETag` ("3"); a client that sends it back in `If-Match` with `PUT`, `PATCH` or `DELETE`
 writes only if nobody has changed the record since: otherwise it gets 412 with the current
-`ETag`, and nothing changes. The check and the write are one transaction in which the row is
-held (`TimeStampedModel.lock_at_version`), so two clients writing with the same `If-Match` can
-never both succeed. With `POLICYTRACKER_REQUIRE_IF_MATCH` on, a write without `If-Match` gets 428.
+`ETag`, and nothing changes. The write service checks the version in the write's transaction
+and holds the row until it ends (options/services.py), so two clients writing with the same
+`If-Match` can never both succeed. With `POLICYTRACKER_REQUIRE_IF_MATCH` on, a write without
+`If-Match` gets 428.
 """
 
 import re
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.http import parse_etags
 
+from options import services
 from options.api.errors import PreconditionFailed, PreconditionRequired
+from options.api.serializers import EXPECTED_VERSIONS
+from options.services import VersionConflict
 
 STRONG_VERSION_ETAG = re.compile(r'^"(\d{1,18})"$')
 
@@ -47,29 +50,26 @@ class ConditionalWritesMixin:
         self.etag_instance = serializer.instance
 
     def perform_update(self, serializer):
-        with transaction.atomic():
-            self.check_if_match(serializer.instance)
-            super().perform_update(serializer)
+        try:
+            serializer.save(**{EXPECTED_VERSIONS: self.expected_versions()})
+        except VersionConflict as conflict:
+            raise PreconditionFailed(etag_of(conflict.current or serializer.instance)) from None
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            self.check_if_match(instance)
-            super().perform_destroy(instance)
+        try:
+            services.record_delete(instance, expected_versions=self.expected_versions())
+        except VersionConflict as conflict:
+            raise PreconditionFailed(etag_of(conflict.current or instance)) from None
 
-    def check_if_match(self, instance) -> None:
-        """Within the write's transaction: hold the record if it is at a version `If-Match`
-        names, else refuse the write (412), or require `If-Match` (428) if so configured."""
+    def expected_versions(self) -> list[int] | None:
+        """The versions `If-Match` names (None: any), which the write service checks in the
+        write's transaction; or 428 if `If-Match` is required and missing."""
         if_match = self.request.headers.get("If-Match")
         if if_match is None:
             if settings.POLICYTRACKER_REQUIRE_IF_MATCH:
                 raise PreconditionRequired()
-            return
-        versions = versions_in(if_match)
-        if versions is None:
-            return
-        if not instance.lock_at_version(versions):
-            current = type(instance)._base_manager.filter(pk=instance.pk).first()
-            raise PreconditionFailed(etag_of(current or instance))
+            return None
+        return versions_in(if_match)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -13,7 +13,6 @@ import operator
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models as db_models
-from django.db import transaction
 from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
     ManyToManyDescriptor,
@@ -28,11 +27,16 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.reverse import reverse
+from rest_framework.serializers import raise_errors_on_nested_writes
 from rest_framework.settings import api_settings
+from rest_framework.utils import model_meta
 from rest_framework.validators import UniqueValidator
 
-from options import models
-from options.audit import HISTORY_TYPES, one_record_per_object
+from options import models, services
+from options.audit import HISTORY_TYPES
+
+#: The keyword of `serializer.save()` naming the versions the stored record must be at.
+EXPECTED_VERSIONS = "expected_versions"
 
 # --- URLs ----------------------------------------------------------------------------------
 
@@ -377,14 +381,30 @@ class ModelSerializer(CountryFieldMixin, StrictModelSerializer):
         errors = serializers.as_serializer_error(error)
         return {api_names.get(name, name): messages for name, messages in errors.items()}
 
-    # One write, one historical record per object (not one per field set).
+    # Writes go through the write services (options/services.py). `save()` may be given the
+    # versions the stored record must be at (the view's If-Match): `expected_versions`.
     def create(self, validated_data):
-        with transaction.atomic(), one_record_per_object():
-            return super().create(validated_data)
+        fields, links = self._fields_and_links("create", validated_data)
+        return services.record_create(self.Meta.model, fields=fields, links=links)
 
     def update(self, instance, validated_data):
-        with transaction.atomic(), one_record_per_object():
-            return super().update(instance, validated_data)
+        expected_versions = validated_data.pop(EXPECTED_VERSIONS, None)
+        fields, links = self._fields_and_links("update", validated_data)
+        return services.record_update(
+            instance, fields=fields, links=links, expected_versions=expected_versions
+        )
+
+    def _fields_and_links(self, action: str, validated_data: dict) -> tuple[dict, dict]:
+        """The validated data split as DRF's ModelSerializer does: field values, and the
+        many-to-many links, set after the record is saved."""
+        raise_errors_on_nested_writes(action, self, validated_data)
+        relations = model_meta.get_field_info(self.Meta.model).relations
+        links = {
+            name: validated_data.pop(name)
+            for name, relation in relations.items()
+            if relation.to_many and name in validated_data
+        }
+        return validated_data, links
 
 
 # --- Resources --------------------------------------------------------------------------------
@@ -725,18 +745,20 @@ class EventSerializer(ModelSerializer):
 
     def create(self, validated_data):
         participations = validated_data.pop("participations", [])
-        with transaction.atomic(), one_record_per_object():
-            event = super().create(validated_data)
-            event.set_participants(participations)
-        return event
+        fields, links = self._fields_and_links("create", validated_data)
+        return services.event_create(fields=fields, links=links, participations=participations)
 
     def update(self, instance, validated_data):
         participations = validated_data.pop("participations", None)
-        with transaction.atomic(), one_record_per_object():
-            event = super().update(instance, validated_data)
-            if participations is not None:
-                event.set_participants(participations)
-        return event
+        expected_versions = validated_data.pop(EXPECTED_VERSIONS, None)
+        fields, links = self._fields_and_links("update", validated_data)
+        return services.event_update(
+            instance,
+            fields=fields,
+            links=links,
+            participations=participations,
+            expected_versions=expected_versions,
+        )
 
 
 class InfluenceSerializer(ModelSerializer):

@@ -27,9 +27,8 @@ from django.core import serializers
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
-from django.db import transaction
 
-from options.audit import one_record_per_object
+from options import services
 from options.models import Topic
 
 DEFAULT_FIXTURE = Path("fixtures") / "venezuela-2019.json"
@@ -78,7 +77,7 @@ class Command(BaseCommand):
         if not topic_slugs or not all(topic_slugs):
             raise CommandError(f"{path} holds no topic with a slug: nothing identifies the seed.")
 
-        with transaction.atomic(), one_record_per_object():
+        with services.audited_write():
             present = list(
                 Topic.objects.filter(slug__in=topic_slugs).values_list("slug", flat=True)
             )
