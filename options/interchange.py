@@ -161,6 +161,37 @@ POPOLO_IDENTIFIER_SCHEMES = ["wikidata", "opensanctions"]
 POPOLO_MEMBER_TYPES = ["Organization"]
 
 
+# Where Popolo carries each field of the models it exports (tests/test_completeness.py: a new
+# field is here, or in its model's `left_out["popolo"]` with the reason).
+POPOLO_PROPERTIES = {
+    Stakeholder: {
+        "id": "id",
+        "name": "name",
+        "aliases": "other_names",
+        "kind": "classification (organizations; persons are persons)",
+        "country": "national_identity (persons), area_id (organizations)",
+        "description": "summary (persons)",
+        "wikidata_id": "identifiers",
+        "opensanctions_id": "identifiers",
+        "sources": "sources",
+        "created": "created_at",
+        "updated": "updated_at",
+    },
+    Affiliation: {
+        "id": "id",
+        "subject": "person_id or member",
+        "object": "organization_id",
+        "kind": "role, when the affiliation names none",
+        "role": "role",
+        "start_date": "start_date",
+        "end_date": "end_date",
+        "source": "sources",
+        "created": "created_at",
+        "updated": "updated_at",
+    },
+}
+
+
 def popolo_area_id(country_code: str) -> str:
     """An area's id: its Open Civic Data division id, e.g. `ocd-division/country:ve`."""
     return f"ocd-division/country:{country_code.lower()}"
@@ -327,6 +358,37 @@ FTM_SCHEMA_BY_KIND = {
     Kind.COMMUNITY: "LegalEntity",
 }
 FTM_PARTY_SCHEMATA = sorted(set(FTM_SCHEMA_BY_KIND.values()))
+
+
+# Where FtM carries each field of the models it exports (as POPOLO_PROPERTIES).
+FTM_PROPERTIES = {
+    Stakeholder: {
+        "id": "id",
+        "name": "name",
+        "kind": "the schema, and classification",
+        "country": "country",
+        "aliases": "alias",
+        "description": "notes",
+        "wikidata_id": "wikidataId",
+        "opensanctions_id": "referents",
+        "sources": "sourceUrl",
+    },
+    SanctionMeasure: {
+        "id": "id",
+        "option": "status and summary",
+        "measure_type": "provisions",
+        "imposing_authority": "authority and country",
+        "legal_basis": "program",
+        "programme_code": "programId",
+        "target": "entity",
+        "threatened_date": "date",
+        "listed_date": "listingDate",
+        "effective_date": "startDate",
+        "end_date": "endDate",
+        "description": "description",
+        "source": "sourceUrl",
+    },
+}
 
 
 def _ftm_entity(entity_id: str, schema: str, properties: dict, referents: list[str]) -> dict:

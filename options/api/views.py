@@ -371,7 +371,7 @@ class SanctionMeasureViewSet(CollectionViewSet):
     queryset = MEASURES
     serializer_class = serializers.SanctionMeasureSerializer
     filterset_class = filters.SanctionMeasureFilterSet
-    search_fields = ["legal_basis", "programme_code", "description", "target__name"]
+    search_fields = ["legal_basis", "programme_code", "description", "quote", "target__name"]
     ordering_fields = [
         "threatened_date",
         "listed_date",
