@@ -377,10 +377,10 @@ SPECTACULAR_SETTINGS = {
         "DatePrecisionEnum": "options.models.DatePrecision",
         "CertaintyEnum": "options.models.Event.Certainty",
         "ReliabilityEnum": "options.models.Source.Reliability",
-        "AnalysisBasisEnum": "options.api.analysis_serializers.BASIS_CHOICES",
+        "AnalysisBasisEnum": "options.api.serializers.analysis.BASIS_CHOICES",
         "ForecastUnitEnum": "options.analysis.UNITS",
-        "DefaultedFieldEnum": "options.api.analysis_serializers.DEFAULTABLE_FIELDS",
-        "TimelineEntryTypeEnum": "options.api.analysis_serializers.TIMELINE_ENTRY_TYPES",
+        "DefaultedFieldEnum": "options.api.serializers.analysis.DEFAULTABLE_FIELDS",
+        "TimelineEntryTypeEnum": "options.api.serializers.analysis.TIMELINE_ENTRY_TYPES",
         "CountryEnum": "django_countries.countries",
         # The Popolo export's (options/api/exports.py): "@type" is no name for a component.
         "PopoloIdentifierSchemeEnum": "options.interchange.POPOLO_IDENTIFIER_SCHEMES",

@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from rest_framework import serializers as drf_serializers
 
 from options import interchange, resources
-from options.api import serializers
+from options.api.serializers import resources as resource_serializers
 from options.api.urls import router
 
 MODELS = [
@@ -21,7 +21,7 @@ MODELS = [
     if not model.__name__.startswith("Historical")
 ]
 PLACES = {
-    "serializer": "options/api/serializers.py (the resource's serializer: Meta.fields)",
+    "serializer": "options/api/serializers/resources.py (the resource's serializer: Meta.fields)",
     "admin": "options/admin.py (the model admin's fieldsets)",
     "resource": "options/resources.py (the spreadsheet resource's fields)",
     "filters": "options/api/filters.py (the filterset) or options/api/views.py "
@@ -50,7 +50,7 @@ def _serializer(model):
     viewset = _viewset(model)
     if viewset is not None:
         return viewset.serializer_class
-    for candidate in vars(serializers).values():
+    for candidate in vars(resource_serializers).values():
         meta = getattr(candidate, "Meta", None)
         if (
             isinstance(candidate, type)

@@ -148,7 +148,7 @@ def can_be_refused_deletion(model: type[models.Model]) -> bool:
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """A `BriefRelatedField` is an id (from 1) in requests and a brief object in responses."""
 
-    target_class = "options.api.serializers.BriefRelatedField"
+    target_class = "options.api.serializers.fields.BriefRelatedField"
 
     def map_serializer_field(self, auto_schema, direction):
         if direction == "request":
@@ -159,7 +159,7 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
 class ChangeTypeFieldExtension(OpenApiSerializerFieldExtension):
     """The type of a change, as a named enum of its own: `type` is also the timeline's."""
 
-    target_class = "options.api.serializers.ChangeTypeField"
+    target_class = "options.api.serializers.audit.ChangeTypeField"
 
     def map_serializer_field(self, auto_schema, direction):
         component = ResolvedComponent(
@@ -368,7 +368,7 @@ class AutoSchema(openapi.AutoSchema):
 class NullableItemsListFieldExtension(OpenApiSerializerFieldExtension):
     """drf-spectacular drops a serializer child's `allow_null`; keep it on the items."""
 
-    target_class = "options.api.analysis_serializers.NullableItemsListField"
+    target_class = "options.api.serializers.analysis.NullableItemsListField"
 
     def map_serializer_field(self, auto_schema, direction):
         items = auto_schema._map_serializer_field(self.target.child, direction)

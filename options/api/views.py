@@ -15,14 +15,7 @@ from rest_framework.views import APIView
 
 import policytracker
 from options import analysis, models, selectors
-from options.api import (
-    analysis_serializers,
-    csv_export,
-    examples,
-    filters,
-    forecast_serializers,
-    serializers,
-)
+from options.api import csv_export, examples, filters, serializers
 from options.api.bulk import BulkCreateMixin
 from options.api.conditional import ConditionalWritesMixin
 from options.api.errors import ProblemSerializer
@@ -33,6 +26,8 @@ from options.api.filter_backends import (
 from options.api.pagination import LimitOffsetPagination
 from options.api.permissions import PublicRead
 from options.api.renderers import ORJSONRenderer
+from options.api.serializers import analysis as analysis_serializers
+from options.api.serializers import forecast as forecast_serializers
 
 PAGE_PARAMETERS = [
     LimitOffsetPagination.limit_query_param,

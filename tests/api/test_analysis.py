@@ -6,7 +6,8 @@ import pytest
 from rest_framework.serializers import Serializer
 
 from options import analysis
-from options.api import analysis_serializers, forecast_serializers
+from options.api.serializers import analysis as analysis_serializers
+from options.api.serializers import forecast as forecast_serializers
 from tests import factories
 
 pytestmark = pytest.mark.django_db

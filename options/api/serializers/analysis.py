@@ -1,6 +1,6 @@
 """
 The analysis endpoints' query parameters, and the answers of the stance matrix, the timeline
-and a stakeholder's history (read-only; the forecasts' are in forecast_serializers.py).
+and a stakeholder's history (read-only; the forecasts' are in forecast.py).
 
 Matrix cells, thousands in a matrix, are written out by hand in `to_representation`: field by
 field through DRF took half the matrix's time (bench/README.md). Their declared fields still
@@ -14,11 +14,13 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from options import analysis, models
-from options.api.serializers import (
+from options.api.serializers.fields import (
     MAX_ID,
     BriefPolicyOptionSerializer,
     BriefStakeholderSerializer,
     BriefTopicSerializer,
+)
+from options.api.serializers.resources import (
     EventSerializer,
     PositionDisputeSerializer,
     PositionSerializer,

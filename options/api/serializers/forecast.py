@@ -16,14 +16,14 @@ from rest_framework import serializers
 from options import analysis, models
 from options.analysis.evidence import evidence_factors
 from options.analysis.forecast import OPEN_STATUSES, ForecastSettings
-from options.api.analysis_serializers import (
+from options.api.serializers.analysis import (
     BASIS_CHOICES,
     DEFAULTABLE_FIELDS,
     PairField,
     brief_of,
     brief_stakeholder,
 )
-from options.api.serializers import (
+from options.api.serializers.fields import (
     BriefPolicyOptionSerializer,
     BriefStakeholderSerializer,
     BriefTopicSerializer,

@@ -1,0 +1,144 @@
+"""
+The audit trail's serializers (read-only): a change, its fields' old and new values, who made it,
+and the query of the feed of changes.
+"""
+
+from django.urls import NoReverseMatch
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from options import models
+from options.audit import HISTORY_TYPES
+
+# Every audited model, by the name of its collection in the URL. Disputes and participants have
+# no endpoint of their own (they are shown inside their position and event), but a history.
+AUDITED_COLLECTIONS = {
+    "topics": models.Topic,
+    "stakeholders": models.Stakeholder,
+    "affiliations": models.Affiliation,
+    "options": models.PolicyOption,
+    "sanction-measures": models.SanctionMeasure,
+    "sources": models.Source,
+    "positions": models.Position,
+    "events": models.Event,
+    "influences": models.Influence,
+    "position-disputes": models.PositionDispute,
+    "event-participants": models.EventParticipant,
+}
+COLLECTION_OF_MODEL = {model: name for name, model in AUDITED_COLLECTIONS.items()}
+# Where the API names a field otherwise than the model does.
+API_FIELD_NAMES = {models.Source: {"url": "web_url"}}
+
+
+class BriefUserSerializer(serializers.Serializer):
+    """Who made a change."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    """A field's value before and after a change."""
+
+    field = serializers.CharField(help_text="The field's name, as the API names it.")
+    old = serializers.JSONField(allow_null=True, help_text="The value before; null if none.")
+    new = serializers.JSONField(allow_null=True, help_text="The value after; null if none.")
+
+
+class ChangeTypeField(serializers.ChoiceField):
+    """`created`, `changed` or `deleted` (the schema names its enum `ChangeTypeEnum`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=list(HISTORY_TYPES.values()), **kwargs)
+
+
+class CollectionField(serializers.ChoiceField):
+    """A model, shown as the name of its collection."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=list(AUDITED_COLLECTIONS), **kwargs)
+
+    def to_representation(self, model):
+        return COLLECTION_OF_MODEL[model]
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One change to one object, as the audit trail recorded it."""
+
+    collection = CollectionField(source="model", help_text="Which kind of object changed.")
+    object_id = serializers.IntegerField(help_text="The id of the object that changed.")
+    url = serializers.SerializerMethodField(
+        help_text="The object, while it exists and has an endpoint of its own; else null."
+    )
+    history_id = serializers.IntegerField(help_text="The record's id in the collection's history.")
+    date = serializers.DateTimeField(help_text="When the change was made.")
+    type = ChangeTypeField()
+    user = BriefUserSerializer(allow_null=True, help_text="Who made it; null if not a user.")
+    request_id = serializers.CharField(
+        allow_null=True,
+        help_text="The `X-Request-ID` of the request that made it; null if none (a command).",
+    )
+    changes = FieldChangeSerializer(
+        many=True,
+        help_text=(
+            "The fields whose value changed, against the object's previous record; when it was "
+            "created, the fields given a value (from null); when deleted, the fields that had one "
+            "(to null)."
+        ),
+    )
+    snapshot = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        help_text=(
+            "Every field's value after the change (for a delete: the last values): related "
+            "objects as ids, many-to-many fields as sorted lists of ids."
+        ),
+    )
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True, "readOnly": True})
+    def get_url(self, change) -> str | None:
+        if not change.object_exists:
+            return None
+        try:
+            return reverse(
+                f"api:{change.model._meta.model_name}-detail",
+                args=[change.object_id],
+                request=self.context.get("request"),
+            )
+        except NoReverseMatch:
+            return None
+
+    def to_representation(self, change):
+        data = super().to_representation(change)
+        data["request_id"] = data["request_id"] or None
+        names = API_FIELD_NAMES.get(change.model)
+        if names:
+            data["snapshot"] = {
+                names.get(key, key): value for key, value in data["snapshot"].items()
+            }
+            for item in data["changes"]:
+                item["field"] = names.get(item["field"], item["field"])
+        return data
+
+
+class ChangesQuerySerializer(serializers.Serializer):
+    """The query parameters of the changes feed."""
+
+    since = serializers.DateTimeField(
+        required=False,
+        help_text="Only changes made at or after this time (ISO 8601, e.g. 2019-04-30T12:00Z).",
+    )
+    user = serializers.CharField(
+        required=False, max_length=150, help_text="Only changes made by this user (username)."
+    )
+    collection = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(AUDITED_COLLECTIONS)),
+        required=False,
+        default=list,
+        help_text="Only changes to objects of these collections (repeatable).",
+    )
+    request_id = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Only changes made by the request with this `X-Request-ID`.",
+    )
