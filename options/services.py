@@ -88,7 +88,7 @@ def record_update(
 
 def record_delete(instance: models.Model, *, expected_versions: Collection[int] | None = None):
     """Delete the record; with `expected_versions`, only if it is at one of them. A record that
-    others still refer to is not deleted: ProtectedError says which (options/models.py)."""
+    others still refer to is not deleted: ProtectedError says which (options/models/base.py)."""
     with audited_write(using=router.db_for_write(type(instance))):
         _check_version(instance, expected_versions)
         instance.delete()

@@ -27,7 +27,7 @@ DATA_ERRORS = [
     r"This stakeholder already has an influence on this (topic|option) at this date\.",
     r"This stakeholder already takes part in this event\.",
     r"A stakeholder can take part only once\.",
-    # Rules between fields, or about a related record (options/models.py).
+    # Rules between fields, or about a related record (options/models/).
     r"The end date cannot be before the start date\.",
     r"A stakeholder cannot be affiliated with itself\.",
     r"Only a reported position names who reported it\.",
