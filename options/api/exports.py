@@ -1,5 +1,5 @@
 """
-Exports in interchange formats: Popolo JSON and FollowTheMoney entities (options/interchange.py
+Exports in interchange formats: Popolo JSON and FollowTheMoney entities (options/interchange/
 builds them). Both are streamed as they are read from the database, however large.
 
 The serializers below are not used to write the exports: they document their shape in the
