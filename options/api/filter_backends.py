@@ -8,7 +8,7 @@ parameters of its other filter backends (`search`, `ordering`) and of its pagina
 checks that they agree). A view may name more in `extra_query_parameters`.
 
 Only viewsets' `list` actions are checked here; a view that reads its own parameters (a query
-serializer) can call `reject_unknown_query_parameters` with the names it takes.
+serializer) calls `read_query`, or `reject_unknown_query_parameters` with the names it takes.
 """
 
 import functools
@@ -19,6 +19,7 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework.settings import api_settings
 
 from options.api.errors import UnknownQueryParameters
+from options.api.pagination import LimitOffsetPagination
 
 
 @functools.cache
@@ -77,3 +78,20 @@ class KnownQueryParametersBackend(BaseFilterBackend):
             return queryset
         reject_unknown_query_parameters(request, allowed_query_parameters(view))
         return queryset
+
+
+PAGE_PARAMETERS = [
+    LimitOffsetPagination.limit_query_param,
+    LimitOffsetPagination.offset_query_param,
+]
+
+
+def read_query(serializer_class, request, *, paged: bool = False) -> dict:
+    """Validate the query parameters with a serializer: a JSON 400 when they are bad or when
+    one is not the serializer's (or, if `paged`, a page's)."""
+    serializer = serializer_class(data=request.query_params)
+    reject_unknown_query_parameters(
+        request, [*serializer.fields, *(PAGE_PARAMETERS if paged else [])]
+    )
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from options.api import exports, views
+from options.api import exports, health, history_views, views
 
 app_name = "api"
 
@@ -17,8 +17,8 @@ router.register("events", views.EventViewSet, basename="event")
 router.register("influences", views.InfluenceViewSet, basename="influence")
 
 urlpatterns = [
-    path("health/", views.HealthView.as_view(), name="health"),
-    path("changes/", views.ChangesView.as_view(), name="changes"),
+    path("health/", health.HealthView.as_view(), name="health"),
+    path("changes/", history_views.ChangesView.as_view(), name="changes"),
     path("export/popolo.json", exports.PopoloExportView.as_view(), name="export-popolo"),
     path("export/ftm.jsonl", exports.FtMExportView.as_view(), name="export-ftm"),
     # Before the router's, which would read it as the position "export" in the format "csv".

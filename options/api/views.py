@@ -3,84 +3,32 @@ Views of the REST API: one declarative viewset per collection (NetBox style). Th
 become the descriptions in the OpenAPI schema, so they are written for the reader of the docs.
 """
 
-from django.db import connection
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-import policytracker
-from options import analysis, models, selectors
+from options import analysis, models
 from options.api import csv_export, examples, filters, serializers
 from options.api.bulk import BulkCreateMixin
 from options.api.conditional import ConditionalWritesMixin
 from options.api.errors import ProblemSerializer
 from options.api.filter_backends import (
     allowed_query_parameters,
+    read_query,
     reject_unknown_query_parameters,
 )
+from options.api.history_views import HistoryMixin
 from options.api.pagination import LimitOffsetPagination
-from options.api.permissions import PublicRead
 from options.api.renderers import ORJSONRenderer
 from options.api.serializers import analysis as analysis_serializers
 from options.api.serializers import forecast as forecast_serializers
 
-PAGE_PARAMETERS = [
-    LimitOffsetPagination.limit_query_param,
-    LimitOffsetPagination.offset_query_param,
-]
-
-
-def read_query(serializer_class, request, *, paged: bool = False) -> dict:
-    """Validate the query parameters with a serializer: a JSON 400 when they are bad or when
-    one is not the serializer's (or, if `paged`, a page's)."""
-    serializer = serializer_class(data=request.query_params)
-    reject_unknown_query_parameters(
-        request, [*serializer.fields, *(PAGE_PARAMETERS if paged else [])]
-    )
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 # Analysis endpoints are read-only computations: no filters, and pages only where they list.
 ANALYSIS_ACTION = {"methods": ["get"], "filter_backends": [], "pagination_class": None}
-
-
-class HistoryMixin:
-    """Adds `GET /<collection>/{id}/history/` to a viewset: the object's audit trail."""
-
-    @extend_schema(responses=serializers.ChangeSerializer(many=True))
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="history",
-        filter_backends=[],
-        pagination_class=LimitOffsetPagination,
-    )
-    def history(self, request, pk=None):
-        """Every change recorded, newest first, paged: when, what type (`created`, `changed`,
-        `deleted`), by whom (`user`), in which request (`request_id`, the `X-Request-ID` of its
-        response), each changed field's old and new value (`changes`) and every field's value
-        after the change (`snapshot`). The history outlives the object: after a delete, the
-        object answers 404 but its history is still served, ending with the delete."""
-        reject_unknown_query_parameters(request, PAGE_PARAMETERS)
-        model = self.queryset.model
-        try:
-            object_id = int(pk)
-        except ValueError:
-            raise NotFound() from None
-        changes = selectors.object_history(model=model, object_id=object_id)
-        page = self.paginate_queryset(changes)
-        if not self.paginator.count and not model._default_manager.filter(pk=object_id).exists():
-            raise NotFound()
-        serializer = serializers.ChangeSerializer(
-            page, many=True, context=self.get_serializer_context()
-        )
-        return self.get_paginated_response(serializer.data)
 
 
 class CollectionViewSet(
@@ -481,64 +429,3 @@ class InfluenceViewSet(CollectionViewSet):
     filterset_class = filters.InfluenceFilterSet
     search_fields = ["stakeholder__name", "rationale"]
     ordering_fields = ["as_of", "capability", "stakeholder__name", "created", "updated"]
-
-
-class ChangesView(generics.ListAPIView):
-    """Every change recorded by the audit trail, across all collections, newest first, paged.
-    Each entry says which object changed (`collection`, `object_id`, and `url` while it
-    exists), when, how (`created`, `changed`, `deleted`), by whom, in which request
-    (`request_id`), with the changed fields' old and new values and a snapshot of every field.
-    `since`, `user`, `collection` and `request_id` narrow it down; a request's `X-Request-ID`
-    finds what that request changed."""
-
-    permission_classes = [PublicRead]
-    serializer_class = serializers.ChangeSerializer
-    filter_backends = []
-    pagination_class = LimitOffsetPagination
-
-    @extend_schema(
-        summary="List the changes to every collection",
-        parameters=[serializers.ChangesQuerySerializer],
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        query = read_query(serializers.ChangesQuerySerializer, self.request, paged=True)
-        collections = list(dict.fromkeys(query["collection"])) or serializers.AUDITED_COLLECTIONS
-        return selectors.change_feed(
-            audited_models=[serializers.AUDITED_COLLECTIONS[name] for name in collections],
-            since=query.get("since"),
-            username=query.get("user"),
-            request_id=query.get("request_id"),
-        )
-
-
-class HealthView(APIView):
-    """Whether the service can reach its database, and its version. Answers 503 when the
-    database is unreachable."""
-
-    permission_classes = [PublicRead]
-
-    @extend_schema(
-        summary="Check the service's health",
-        responses={
-            200: serializers.HealthSerializer,
-            503: OpenApiResponse(serializers.HealthSerializer, description="Database down."),
-        },
-    )
-    def get(self, request):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            database_ok = True
-        except Exception:  # any failure to reach the database means "unreachable"
-            database_ok = False
-        body = {
-            "status": "ok" if database_ok else "unavailable",
-            "database": "ok" if database_ok else "unreachable",
-            "version": policytracker.__version__,
-        }
-        return Response(
-            body, status=status.HTTP_200_OK if database_ok else status.HTTP_503_SERVICE_UNAVAILABLE
-        )
