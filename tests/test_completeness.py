@@ -1,7 +1,7 @@
 """Every field of every model is in every place a field must be — the API's serializer, the
 admin's fieldsets, the spreadsheet resource, the filters (filterset, search or ordering), the
 Popolo and FtM exports where the model is exported — or in the model's `left_out` with the
-reason (options/models.py, TimeStampedModel.left_out). Whoever adds a field is told, by name,
+reason (options/models/, TimeStampedModel.left_out). Whoever adds a field is told, by name,
 each file still to edit (docs/architecture.md, "Where a change goes")."""
 
 import pytest
@@ -22,16 +22,21 @@ MODELS = [
 ]
 PLACES = {
     "serializer": "options/api/serializers/resources.py (the resource's serializer: Meta.fields)",
-    "admin": "options/admin.py (the model admin's fieldsets)",
+    "admin": "options/admin/__init__.py (the model admin's fieldsets)",
     "resource": "options/resources.py (the spreadsheet resource's fields)",
     "filters": "options/api/filters.py (the filterset) or options/api/views.py "
     "(search_fields or ordering_fields)",
-    "popolo": "options/interchange.py (POPOLO_PROPERTIES, and the popolo_* function)",
-    "ftm": "options/interchange.py (FTM_PROPERTIES, and the ftm_* function)",
+    "popolo": "options/interchange/popolo.py (POPOLO_PROPERTIES, and the popolo_* function)",
+    "ftm": "options/interchange/ftm_export.py (FTM_PROPERTIES, and the ftm_* function)",
 }
 # The id is the record itself: the API's detail URL and the admin's page name it, and a file
 # names records by slug.
 NOT_A_FIELD_THERE = {"admin": {"id"}, "resource": {"id"}, "filters": {"id"}}
+
+
+def module_path(model) -> str:
+    """The file that defines `model`, e.g. options/models/stakeholders.py."""
+    return model.__module__.replace(".", "/") + ".py"
 
 
 def _head(path: str) -> str:
@@ -132,7 +137,8 @@ def missing_places(model, names: list[str]) -> list[str]:
             if name not in excused.get(place, {}):
                 problems.append(
                     f"{model.__name__}.{name} is not in {PLACES[place]}: add it there, or to "
-                    f"{model.__name__}.left_out[{place!r}] in options/models.py with the reason."
+                    f"{model.__name__}.left_out[{place!r}] in {module_path(model)} with the "
+                    "reason."
                 )
     return problems
 
@@ -159,6 +165,6 @@ def test_a_new_field_names_every_file_to_edit():
 
     assert missing_places(Stakeholder, ["region"]) == [
         f"Stakeholder.region is not in {PLACES[place]}: add it there, or to "
-        f"Stakeholder.left_out[{place!r}] in options/models.py with the reason."
+        f"Stakeholder.left_out[{place!r}] in {module_path(Stakeholder)} with the reason."
         for place in ("serializer", "admin", "resource", "filters", "popolo", "ftm")
     ]

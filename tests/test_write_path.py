@@ -308,9 +308,10 @@ def test_load_seed_is_one_write(capture_writes):
 # Modules that open transactions of their own, and why they are not writes of records.
 OWN_TRANSACTIONS = {
     "options/services.py": "the write path itself",
-    "options/models.py": "a save takes the next version with it (TimeStampedModel.save)",
+    "options/models/base.py": "a save takes the next version with it (TimeStampedModel.save)",
     "options/backup.py": "a restore replaces the whole database, audit trail included",
-    "options/interchange.py": "a read snapshot, and the FtM import's dry run around its write",
+    "options/interchange/common.py": "a read snapshot",
+    "options/interchange/ftm_import.py": "the FtM import's dry run around its write",
     "options/management/commands/create_api_token.py": "API tokens are not audited records",
     "options/management/commands/generate_synthetic_data.py": "benchmark data, not records",
 }
