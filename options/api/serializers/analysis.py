@@ -14,12 +14,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from options import analysis, models
-from options.api.serializers.fields import (
-    MAX_ID,
-    BriefPolicyOptionSerializer,
-    BriefStakeholderSerializer,
-    BriefTopicSerializer,
-)
+from options.api.serializers.brief import brief_serializer
+from options.api.serializers.fields import MAX_ID
 from options.api.serializers.resources import (
     EventSerializer,
     PositionDisputeSerializer,
@@ -147,7 +143,7 @@ def brief_of(context: dict, serializer_class) -> Callable[[Model], dict]:
 
 
 def brief_stakeholder(context: dict) -> Callable[[Model], dict]:
-    return brief_of(context, BriefStakeholderSerializer)
+    return brief_of(context, brief_serializer(models.Stakeholder))
 
 
 class PairField(serializers.ListField):
@@ -256,7 +252,7 @@ class StanceCellSerializer(serializers.Serializer):
 
 
 class StanceMatrixRowSerializer(serializers.Serializer):
-    stakeholder = BriefStakeholderSerializer()
+    stakeholder = brief_serializer(models.Stakeholder)()
     cells = NullableItemsListField(
         child=StanceCellSerializer(allow_null=True),
         help_text="One cell per option, in the order of `options`; null where none.",
@@ -266,10 +262,10 @@ class StanceMatrixRowSerializer(serializers.Serializer):
 class StanceMatrixSerializer(serializers.Serializer):
     """Stakeholders × options: where everyone stood as of a date."""
 
-    topic = BriefTopicSerializer()
+    topic = brief_serializer(models.Topic)()
     as_of = serializers.DateField()
     basis = serializers.ChoiceField(choices=BASIS_CHOICES)
-    options = BriefPolicyOptionSerializer(many=True, help_text="The columns.")
+    options = brief_serializer(models.PolicyOption)(many=True, help_text="The columns.")
     rows = StanceMatrixRowSerializer(many=True)
 
 
@@ -316,7 +312,7 @@ class PositionHistoryEntrySerializer(serializers.Serializer):
 class PositionHistorySeriesSerializer(serializers.Serializer):
     """A stakeholder's positions on one option, every basis, oldest first."""
 
-    option = BriefPolicyOptionSerializer()
+    option = brief_serializer(models.PolicyOption)()
     bases = serializers.ListField(
         child=serializers.ChoiceField(choices=models.Position.Basis.choices)
     )
@@ -327,5 +323,5 @@ class PositionHistorySeriesSerializer(serializers.Serializer):
 class PositionHistorySerializer(serializers.Serializer):
     """A stakeholder's positions over time, option by option."""
 
-    stakeholder = BriefStakeholderSerializer()
+    stakeholder = brief_serializer(models.Stakeholder)()
     series = PositionHistorySeriesSerializer(many=True)

@@ -18,6 +18,7 @@ from rest_framework.utils import model_meta
 from rest_framework.validators import UniqueValidator
 
 from options import services
+from options.api.serializers import brief
 from options.api.serializers.fast_read import DetailURLField, FastReadMixin
 from options.api.serializers.fields import (
     StrictBooleanField,
@@ -59,6 +60,10 @@ class StrictModelSerializer(FastReadMixin, serializers.ModelSerializer):
 # shows. DRF's own unique validators are dropped so that each rule is checked once, with one
 # message.
 class ModelSerializer(CountryFieldMixin, StrictModelSerializer):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        brief.declare(cls)
+
     def get_validators(self):
         return []
 

@@ -4,59 +4,12 @@ promises types, and generated clients rely on them), and related objects written
 as brief objects (`BriefRelatedField`).
 """
 
+from django.db.models import Model
 from django_countries.serializer_fields import CountryField as CountrySerializerField
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
-from options import models
-from options.api.serializers.fast_read import DetailURLField, FastReadMixin
-
-# --- Brief representations of related objects -------------------------------------------------
-
-
-class BriefSerializer(FastReadMixin, serializers.ModelSerializer):
-    serializer_url_field = DetailURLField
-
-    display = serializers.CharField(source="__str__", read_only=True)
-
-
-class BriefTopicSerializer(BriefSerializer):
-    """A topic in brief, as it appears inside another object."""
-
-    class Meta:
-        model = models.Topic
-        fields = ["id", "url", "slug", "display"]
-        extra_kwargs = {"url": {"view_name": "api:topic-detail"}}
-
-
-class BriefStakeholderSerializer(BriefSerializer):
-    """A stakeholder in brief, as it appears inside another object."""
-
-    class Meta:
-        model = models.Stakeholder
-        fields = ["id", "url", "slug", "display", "kind"]
-        extra_kwargs = {"url": {"view_name": "api:stakeholder-detail"}}
-
-
-class BriefSourceSerializer(BriefSerializer):
-    """A source in brief, as it appears inside another object."""
-
-    # Declared: the model's own `url` field is the source's web address (`web_url` in the API).
-    url = DetailURLField(view_name="api:source-detail")
-
-    class Meta:
-        model = models.Source
-        fields = ["id", "url", "slug", "display"]
-
-
-class BriefPolicyOptionSerializer(BriefSerializer):
-    """A policy option in brief, as it appears inside another object."""
-
-    class Meta:
-        model = models.PolicyOption
-        fields = ["id", "url", "slug", "display"]
-        extra_kwargs = {"url": {"view_name": "api:policyoption-detail"}}
-
+from options.api.serializers.brief import BriefSerializer, brief_serializer
 
 # --- JSON types, strictly ------------------------------------------------------------------
 # DRF converts what it can: "5" and 5.0 to the integer 5, 1 and "yes" to true, 3 to the string
@@ -128,16 +81,25 @@ class StrictManyRelatedField(serializers.ManyRelatedField):
 
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):
-    """Written as the related object's id; read as the related object's brief form."""
+    """Written as the related object's id; read as the related object's brief form (declared
+    by its own serializer: options/api/serializers/brief.py)."""
 
-    def __init__(self, brief_serializer_class: type[BriefSerializer], **kwargs):
-        self.brief_serializer_class = brief_serializer_class
-        kwargs.setdefault("queryset", brief_serializer_class.Meta.model.objects.all())
+    def __init__(self, model: type[Model], **kwargs):
+        self.related_model = model
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", model._default_manager.all())
         super().__init__(**kwargs)
+
+    @property
+    def brief_serializer_class(self) -> type[BriefSerializer]:
+        # Looked up when first used: the related model's serializer may be defined later.
+        return brief_serializer(self.related_model)
 
     @classmethod
     def many_init(cls, *args, **kwargs):
-        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        # The list is read-only, not each item: the schema then shows plain items.
+        child_kwargs = {key: value for key, value in kwargs.items() if key != "read_only"}
+        list_kwargs = {"child_relation": cls(*args, **child_kwargs)}
         for key in kwargs:
             if key in MANY_RELATION_KWARGS:
                 list_kwargs[key] = kwargs[key]
@@ -162,5 +124,6 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         return self._brief_serializer.to_representation(value)
 
 
-def brief(serializer_class: type[BriefSerializer], **kwargs) -> BriefRelatedField:
-    return BriefRelatedField(serializer_class, **kwargs)
+def brief(model: type[Model], **kwargs) -> BriefRelatedField:
+    """A related `model` object: its id in requests, its brief form in responses."""
+    return BriefRelatedField(model, **kwargs)

@@ -23,11 +23,7 @@ from options.api.serializers.analysis import (
     brief_of,
     brief_stakeholder,
 )
-from options.api.serializers.fields import (
-    BriefPolicyOptionSerializer,
-    BriefStakeholderSerializer,
-    BriefTopicSerializer,
-)
+from options.api.serializers.brief import brief_serializer
 
 
 class EvidenceFactorsSerializer(serializers.Serializer):
@@ -93,11 +89,11 @@ class ForecastMethodSerializer(serializers.Serializer):
 class FoldedActorSerializer(serializers.Serializer):
     """A stakeholder folded into the counted one: part of it, which has its own position."""
 
-    stakeholder = BriefStakeholderSerializer()
+    stakeholder = brief_serializer(models.Stakeholder)()
     relation = serializers.ChoiceField(
         choices=models.Affiliation.Kind.choices, help_text="How it is part of `via`."
     )
-    via = BriefStakeholderSerializer(help_text="The stakeholder it is directly part of.")
+    via = brief_serializer(models.Stakeholder)(help_text="The stakeholder it is directly part of.")
     position_id = serializers.IntegerField()
     stance = serializers.IntegerField(min_value=-2, max_value=2)
     basis = serializers.ChoiceField(choices=models.Position.Basis.choices)
@@ -107,7 +103,7 @@ class FoldedActorSerializer(serializers.Serializer):
 class ForecastEntrySerializer(serializers.Serializer):
     """One stakeholder counted in the forecast: the position it counts with and its weight."""
 
-    stakeholder = BriefStakeholderSerializer()
+    stakeholder = brief_serializer(models.Stakeholder)()
     position_id = serializers.IntegerField()
     stance = serializers.IntegerField(min_value=-2, max_value=2)
     basis = serializers.ChoiceField(choices=models.Position.Basis.choices)
@@ -175,18 +171,20 @@ def forecast_entry(entry, brief: Callable[[Model], dict], stakeholders: dict) ->
 
 
 class DefaultedActorSerializer(serializers.Serializer):
-    stakeholder = BriefStakeholderSerializer()
+    stakeholder = brief_serializer(models.Stakeholder)()
     fields = serializers.ListField(child=serializers.ChoiceField(choices=DEFAULTABLE_FIELDS))
 
 
 class BlocCohesionSerializer(serializers.Serializer):
     """A bloc whose members hold positions on the option."""
 
-    bloc = BriefStakeholderSerializer()
+    bloc = brief_serializer(models.Stakeholder)()
     stance = serializers.IntegerField(
         min_value=-2, max_value=2, allow_null=True, help_text="The bloc's own, if it has one."
     )
-    members = BriefStakeholderSerializer(many=True, help_text="Its members with a position.")
+    members = brief_serializer(models.Stakeholder)(
+        many=True, help_text="Its members with a position."
+    )
     cohesion = serializers.FloatField(
         allow_null=True,
         help_text=(
@@ -199,7 +197,7 @@ class BlocCohesionSerializer(serializers.Serializer):
 class PivotalActorSerializer(serializers.Serializer):
     """A stakeholder whose removal alone flips the sign of the weighted mean or median."""
 
-    stakeholder = BriefStakeholderSerializer()
+    stakeholder = brief_serializer(models.Stakeholder)()
     mean_without = serializers.FloatField(allow_null=True)
     mean_shift = serializers.FloatField(
         allow_null=True, help_text="How far its removal moves the weighted mean."
@@ -220,7 +218,7 @@ class ForecastIntervalSerializer(serializers.Serializer):
 class ForecastSerializer(serializers.Serializer):
     """The evidence-, influence- and salience-weighted support for an option as of a date."""
 
-    option = BriefPolicyOptionSerializer()
+    option = brief_serializer(models.PolicyOption)()
     status = serializers.ChoiceField(choices=models.PolicyOption.Status.choices)
     as_of = serializers.DateField()
     basis = serializers.ChoiceField(choices=BASIS_CHOICES)
@@ -262,7 +260,9 @@ class ForecastSerializer(serializers.Serializer):
         stakeholders = forecast.stakeholders
         interval = forecast.interval
         return {
-            "option": brief_of(self.context, BriefPolicyOptionSerializer)(forecast.option),
+            "option": brief_of(self.context, brief_serializer(models.PolicyOption))(
+                forecast.option
+            ),
             "status": forecast.option.status,
             "as_of": forecast.as_of.isoformat(),
             "basis": forecast.basis,
@@ -326,7 +326,7 @@ class OptionForecastSerializer(ForecastSerializer):
 class TopicForecastSerializer(serializers.Serializer):
     """The forecast of every option of a topic: the ranked ones first, by weighted mean."""
 
-    topic = BriefTopicSerializer()
+    topic = brief_serializer(models.Topic)()
     as_of = serializers.DateField()
     basis = serializers.ChoiceField(choices=BASIS_CHOICES)
     unit = serializers.ChoiceField(choices=analysis.UNITS)

@@ -8,15 +8,7 @@ from rest_framework import serializers
 from options import models, services
 from options.api.serializers.base import EXPECTED_VERSIONS, ModelSerializer, StrictModelSerializer
 from options.api.serializers.fast_read import DetailURLField
-from options.api.serializers.fields import (
-    BriefPolicyOptionSerializer,
-    BriefSourceSerializer,
-    BriefStakeholderSerializer,
-    BriefTopicSerializer,
-    StrictCharField,
-    StrictURLField,
-    brief,
-)
+from options.api.serializers.fields import StrictCharField, StrictURLField, brief
 
 
 class SourceSerializer(ModelSerializer):
@@ -31,7 +23,7 @@ class SourceSerializer(ModelSerializer):
         help_text="Where the source can be read.",
     )
     cited_in = brief(
-        BriefSourceSerializer,
+        models.Source,
         required=False,
         allow_null=True,
         help_text="The source through which this one is known, when only known second hand.",
@@ -39,6 +31,9 @@ class SourceSerializer(ModelSerializer):
 
     class Meta:
         model = models.Source
+        # Its brief form, inside other records (options/api/serializers/brief.py).
+        brief_fields = ["id", "url", "slug", "display"]
+        brief_display = "title"
         fields = [
             "id",
             "url",
@@ -62,8 +57,8 @@ class SourceSerializer(ModelSerializer):
 class TopicSerializer(ModelSerializer):
     """A policy question inside a crisis, with its options (read-only, in brief)."""
 
-    sources = brief(BriefSourceSerializer, many=True, required=False)
-    options = BriefPolicyOptionSerializer(many=True, read_only=True)
+    sources = brief(models.Source, many=True, required=False)
+    options = brief(models.PolicyOption, many=True, read_only=True)
     page_url = serializers.HyperlinkedIdentityField(
         view_name="topic-page",
         lookup_field="slug",
@@ -72,6 +67,9 @@ class TopicSerializer(ModelSerializer):
 
     class Meta:
         model = models.Topic
+        # Its brief form, inside other records (options/api/serializers/brief.py).
+        brief_fields = ["id", "url", "slug", "display"]
+        brief_display = "title"
         fields = [
             "id",
             "url",
@@ -93,9 +91,9 @@ class TopicSerializer(ModelSerializer):
 class AffiliationSerializer(ModelSerializer):
     """A dated tie between two stakeholders: the subject `kind` the object."""
 
-    subject = brief(BriefStakeholderSerializer)
-    object = brief(BriefStakeholderSerializer)
-    source = brief(BriefSourceSerializer, required=False, allow_null=True)
+    subject = brief(models.Stakeholder)
+    object = brief(models.Stakeholder)
+    source = brief(models.Source, required=False, allow_null=True)
 
     class Meta:
         model = models.Affiliation
@@ -126,7 +124,7 @@ class StakeholderSerializer(ModelSerializer):
         required=False,
         help_text="Other names the stakeholder goes by.",
     )
-    sources = brief(BriefSourceSerializer, many=True, required=False)
+    sources = brief(models.Source, many=True, required=False)
     affiliations = AffiliationSerializer(
         many=True, read_only=True, help_text="Ties in which this stakeholder is the subject."
     )
@@ -136,6 +134,9 @@ class StakeholderSerializer(ModelSerializer):
 
     class Meta:
         model = models.Stakeholder
+        # Its brief form, inside other records (options/api/serializers/brief.py).
+        brief_fields = ["id", "url", "slug", "display", "kind"]
+        brief_display = "name"
         fields = [
             "id",
             "url",
@@ -160,10 +161,10 @@ class StakeholderSerializer(ModelSerializer):
 class SanctionMeasureSerializer(ModelSerializer):
     """The detail of a sanctions option."""
 
-    option = brief(BriefPolicyOptionSerializer)
-    imposing_authority = brief(BriefStakeholderSerializer, required=False, allow_null=True)
-    target = brief(BriefStakeholderSerializer, required=False, allow_null=True)
-    source = brief(BriefSourceSerializer, required=False, allow_null=True)
+    option = brief(models.PolicyOption)
+    imposing_authority = brief(models.Stakeholder, required=False, allow_null=True)
+    target = brief(models.Stakeholder, required=False, allow_null=True)
+    source = brief(models.Source, required=False, allow_null=True)
 
     class Meta:
         model = models.SanctionMeasure
@@ -193,16 +194,19 @@ class SanctionMeasureSerializer(ModelSerializer):
 class PolicyOptionSerializer(ModelSerializer):
     """A course of action on a topic, with its sanction measures (read-only)."""
 
-    topic = brief(BriefTopicSerializer)
-    proposer = brief(BriefStakeholderSerializer, required=False, allow_null=True)
-    actors = brief(BriefStakeholderSerializer, many=True, required=False)
-    targets = brief(BriefStakeholderSerializer, many=True, required=False)
-    venue = brief(BriefStakeholderSerializer, required=False, allow_null=True)
-    sources = brief(BriefSourceSerializer, many=True, required=False)
+    topic = brief(models.Topic)
+    proposer = brief(models.Stakeholder, required=False, allow_null=True)
+    actors = brief(models.Stakeholder, many=True, required=False)
+    targets = brief(models.Stakeholder, many=True, required=False)
+    venue = brief(models.Stakeholder, required=False, allow_null=True)
+    sources = brief(models.Source, many=True, required=False)
     measures = SanctionMeasureSerializer(many=True, read_only=True)
 
     class Meta:
         model = models.PolicyOption
+        # Its brief form, inside other records (options/api/serializers/brief.py).
+        brief_fields = ["id", "url", "slug", "display"]
+        brief_display = "title"
         fields = [
             "id",
             "url",
@@ -230,8 +234,8 @@ class PolicyOptionSerializer(ModelSerializer):
 class PositionDisputeSerializer(serializers.ModelSerializer):
     """Another stakeholder's denial that the position is held."""
 
-    disputed_by = BriefStakeholderSerializer(read_only=True)
-    source = BriefSourceSerializer(read_only=True)
+    disputed_by = brief(models.Stakeholder, read_only=True)
+    source = brief(models.Source, read_only=True)
 
     class Meta:
         model = models.PositionDispute
@@ -241,17 +245,17 @@ class PositionDisputeSerializer(serializers.ModelSerializer):
 class PositionSerializer(ModelSerializer):
     """One stakeholder's stance on one option at a date, with evidence."""
 
-    stakeholder = brief(BriefStakeholderSerializer)
-    option = brief(BriefPolicyOptionSerializer)
-    topic = BriefTopicSerializer(source="option.topic", read_only=True)
+    stakeholder = brief(models.Stakeholder)
+    option = brief(models.PolicyOption)
+    topic = brief(models.Topic, source="option.topic", read_only=True)
     stance_label = serializers.CharField(read_only=True, help_text='e.g. "Strongly oppose".')
     reported_by = brief(
-        BriefStakeholderSerializer,
+        models.Stakeholder,
         required=False,
         allow_null=True,
         help_text="Who reports the position; only when the basis is `reported`.",
     )
-    source = brief(BriefSourceSerializer)
+    source = brief(models.Source)
     retracted = serializers.BooleanField(
         read_only=True,
         help_text="Whether a retraction is recorded (`retracted_on` is set; read-only).",
@@ -292,7 +296,7 @@ class PositionSerializer(ModelSerializer):
 class EventParticipantSerializer(StrictModelSerializer):
     """A stakeholder's part in an event."""
 
-    stakeholder = brief(BriefStakeholderSerializer)
+    stakeholder = brief(models.Stakeholder)
 
     class Meta:
         model = models.EventParticipant
@@ -302,17 +306,17 @@ class EventParticipantSerializer(StrictModelSerializer):
 class EventSerializer(ModelSerializer):
     """A dated happening on a topic."""
 
-    topic = brief(BriefTopicSerializer)
+    topic = brief(models.Topic)
     participants = EventParticipantSerializer(
         source="participations",
         many=True,
         required=False,
         help_text="Who took part, and in what role. Writing it replaces the whole list.",
     )
-    options = brief(BriefPolicyOptionSerializer, many=True, required=False)
-    sources = brief(BriefSourceSerializer, many=True, required=False)
-    claimed_by = brief(BriefStakeholderSerializer, many=True, required=False)
-    denied_by = brief(BriefStakeholderSerializer, many=True, required=False)
+    options = brief(models.PolicyOption, many=True, required=False)
+    sources = brief(models.Source, many=True, required=False)
+    claimed_by = brief(models.Stakeholder, many=True, required=False)
+    denied_by = brief(models.Stakeholder, many=True, required=False)
 
     class Meta:
         model = models.Event
@@ -373,10 +377,10 @@ class EventSerializer(ModelSerializer):
 class InfluenceSerializer(ModelSerializer):
     """A stakeholder's capability to shape a topic's outcome, as of a date."""
 
-    stakeholder = brief(BriefStakeholderSerializer)
-    topic = brief(BriefTopicSerializer)
+    stakeholder = brief(models.Stakeholder)
+    topic = brief(models.Topic)
     option = brief(
-        BriefPolicyOptionSerializer,
+        models.PolicyOption,
         required=False,
         allow_null=True,
         help_text=(
@@ -384,7 +388,7 @@ class InfluenceSerializer(ModelSerializer):
             "one); null for the whole topic."
         ),
     )
-    source = brief(BriefSourceSerializer, required=False, allow_null=True)
+    source = brief(models.Source, required=False, allow_null=True)
 
     class Meta:
         model = models.Influence
