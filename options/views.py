@@ -20,6 +20,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from options import analysis
+from options.api.serializers import EventSerializer, PositionSerializer
+from options.api.serializers.reading import read_queryset
 from options.figures import (
     STANCE_COLOURS,
     ForecastChart,
@@ -37,6 +39,11 @@ from options.models import (
     Stakeholder,
     Topic,
 )
+
+# Positions and events with their related objects read along, as the API reads them; but whole
+# rows (`defer(None)`): the pages also link each source's web address, which no brief form shows.
+POSITIONS = read_queryset(PositionSerializer).defer(None)
+EVENTS = read_queryset(EventSerializer).defer(None)
 
 
 class AsOfForm(forms.Form):
@@ -105,7 +112,9 @@ def topic_page(request, slug):
     forecasts = analysis.topic_forecast(
         topic_id=topic.id, as_of=as_of, basis=basis, options=matrix.options
     )
-    timeline = analysis.timeline_build(topic_id=topic.id, date_to=as_of)
+    timeline = analysis.timeline_build(
+        topic_id=topic.id, date_to=as_of, read_positions=POSITIONS, read_events=EVENTS
+    )
     context = {
         "topic": topic,
         "form": form,
@@ -163,7 +172,9 @@ def stakeholder_page(request, slug):
         "object__name",
     )
     stakeholder = get_object_or_404(Stakeholder.objects.with_affiliations(affiliations), slug=slug)
-    histories = analysis.stakeholder_position_history(stakeholder_id=stakeholder.id)
+    histories = analysis.stakeholder_position_history(
+        stakeholder_id=stakeholder.id, read_positions=POSITIONS
+    )
     by_topic: dict[int, dict] = {}
     for history in histories:
         topic = history.option.topic

@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from options.analysis.changes import POSITION, EffectiveChange, Step, effective_changes
 from options.models import PolicyOption, Position
 
@@ -43,14 +45,19 @@ class OptionHistory:
 
 
 def stakeholder_position_history(
-    *, stakeholder_id: int, option_ids: Iterable[int] = ()
+    *,
+    stakeholder_id: int,
+    option_ids: Iterable[int] = (),
+    read_positions: QuerySet[Position] | None = None,
 ) -> list[OptionHistory]:
     """The stakeholder's positions over time, one series per option (by option title), each
-    position with the effective stance before it, whatever the bases. One query."""
-    positions = (
-        Position.objects.filter(stakeholder_id=stakeholder_id)
-        .with_related()
-        .order_by("option__title", "option_id", "as_of", "created", "id")
+    position with the effective stance before it, whatever the bases. The positions are read
+    from `read_positions` (the queryset that reads what they are shown with), by default
+    plainly. One query, and what `read_positions` prefetches."""
+    if read_positions is None:
+        read_positions = Position.objects.all()
+    positions = read_positions.filter(stakeholder_id=stakeholder_id).order_by(
+        "option__title", "option_id", "as_of", "created", "id"
     )
     option_ids = list(option_ids)
     if option_ids:

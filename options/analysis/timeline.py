@@ -97,8 +97,9 @@ class Timeline(Sequence[TimelineEntry]):
     the slice's entries then loaded whole, with the positions of the stakeholders and options
     they concern to replay the effective stance. A fixed number of queries per slice."""
 
-    def __init__(self, streams: list[_Stream]):
+    def __init__(self, streams: list[_Stream], *, positions: QuerySet, events: QuerySet):
         self.streams = streams
+        self.positions, self.events = positions, events
         self._count = None
 
     def __len__(self) -> int:
@@ -119,22 +120,22 @@ class Timeline(Sequence[TimelineEntry]):
             return []
         keys = heapq.merge(*(stream.keys(stop) for stream in self.streams))
         page = list(itertools.islice(keys, start, stop))
-        return _load(page)
+        return _load(page, positions=self.positions, events=self.events)
 
 
-def _load(page: list[tuple]) -> list[TimelineEntry]:
+def _load(page: list[tuple], *, positions: QuerySet, events: QuerySet) -> list[TimelineEntry]:
     kinds = {order: kind for kind, order in KIND_ORDER.items()}
     ids = defaultdict(set)
     for _, order, _, pk in page:
         ids[kinds[order]].add(pk)
-    events = Event.objects.with_related().in_bulk(ids[EVENT]) if ids[EVENT] else {}
+    events = events.in_bulk(ids[EVENT]) if ids[EVENT] else {}
     disputes = (
         PositionDispute.objects.select_related("disputed_by", "source").in_bulk(ids[DISPUTE])
         if ids[DISPUTE]
         else {}
     )
     position_ids = ids[POSITION] | ids[RETRACTION] | {d.position_id for d in disputes.values()}
-    positions = Position.objects.with_related().in_bulk(position_ids) if position_ids else {}
+    positions = positions.in_bulk(position_ids) if position_ids else {}
     changes = _changes(
         positions,
         wanted={(kind, pk) for kind in (POSITION, RETRACTION) for pk in ids[kind]},
@@ -201,13 +202,17 @@ def timeline_build(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     stakeholder_ids: Iterable[int] = (),
+    read_positions: QuerySet | None = None,
+    read_events: QuerySet | None = None,
 ) -> Timeline:
     """Events, positions, disputes and retractions of a topic in date order.
 
-    `date_to` keeps what is known by then (dated on or before it; a month- or year-precision
-    date from the start of its interval); `date_from` what may have happened on or after it.
-    With `stakeholder_ids`, only their positions (taken, disputed, retracted), the disputes they
-    made and the events they took part in, claimed or denied. Lazy: see `Timeline`."""
+        `date_to` keeps what is known by then (dated on or before it; a month- or year-precision
+        date from the start of its interval); `date_from` what may have happened on or after it.
+        With `stakeholder_ids`, only their positions (taken, disputed, retracted), the disputes they
+        made and the events they took part in, claimed or denied. Lazy: see `Timeline`. A page's
+    positions and events are loaded from `read_positions` and `read_events` (the querysets that
+    read what they are shown with: the API's `read_queryset`), plain ones by default."""
     stakeholder_ids = list(stakeholder_ids)
     events = Event.objects.filter(topic_id=topic_id)
     positions = Position.objects.filter(option__topic_id=topic_id)
@@ -247,4 +252,8 @@ def timeline_build(
         if stakeholder_ids:
             rows = rows.filter(theirs[kind])
         result.append(_Stream(kind, rows.order_by(date_field, "created", "pk"), date_field, few))
-    return Timeline(result)
+    return Timeline(
+        result,
+        positions=Position.objects.all() if read_positions is None else read_positions,
+        events=Event.objects.all() if read_events is None else read_events,
+    )

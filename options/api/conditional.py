@@ -18,6 +18,7 @@ from django.utils.http import parse_etags
 from options import services
 from options.api.errors import PreconditionFailed, PreconditionRequired
 from options.api.serializers import EXPECTED_VERSIONS
+from options.api.serializers.reading import forget_read_along
 from options.services import VersionConflict
 
 STRONG_VERSION_ETAG = re.compile(r'^"(\d{1,18})"$')
@@ -54,6 +55,7 @@ class ConditionalWritesMixin:
             serializer.save(**{EXPECTED_VERSIONS: self.expected_versions()})
         except VersionConflict as conflict:
             raise PreconditionFailed(etag_of(conflict.current or serializer.instance)) from None
+        forget_read_along(serializer.instance)
 
     def perform_destroy(self, instance):
         try:

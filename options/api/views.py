@@ -3,7 +3,6 @@ Views of the REST API: one declarative viewset per collection (NetBox style). Th
 become the descriptions in the OpenAPI schema, so they are written for the reader of the docs.
 """
 
-from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
@@ -26,6 +25,7 @@ from options.api.pagination import LimitOffsetPagination
 from options.api.renderers import ORJSONRenderer
 from options.api.serializers import analysis as analysis_serializers
 from options.api.serializers import forecast as forecast_serializers
+from options.api.serializers.reading import read_queryset
 
 # Analysis endpoints are read-only computations: no filters, and pages only where they list.
 ANALYSIS_ACTION = {"methods": ["get"], "filter_backends": [], "pagination_class": None}
@@ -37,17 +37,17 @@ class CollectionViewSet(
     """The base of every collection: CRUD, the audit trail, ETags and If-Match."""
 
 
-AFFILIATIONS = models.Affiliation.objects.select_related("subject", "object", "source")
-MEASURES = models.SanctionMeasure.objects.select_related(
-    "option", "imposing_authority", "target", "source"
-)
+# What each collection's serializer shows, read along (options/api/serializers/reading.py).
+AFFILIATIONS = read_queryset(serializers.AffiliationSerializer)
+POSITIONS = read_queryset(serializers.PositionSerializer)
+EVENTS = read_queryset(serializers.EventSerializer)
 
 
 class TopicViewSet(CollectionViewSet):
     """Topics are the policy questions inside a crisis ("How to resolve Venezuela's 2019
     presidential crisis?"). Each has policy options, events and stakeholders' influence."""
 
-    queryset = models.Topic.objects.prefetch_related("sources", "options")
+    queryset = read_queryset(serializers.TopicSerializer)
     serializer_class = serializers.TopicSerializer
     filterset_class = filters.TopicFilterSet
     search_fields = ["title", "question", "description", "slug"]
@@ -172,6 +172,8 @@ class TopicViewSet(CollectionViewSet):
             date_from=query.get("from"),
             date_to=query.get("to"),
             stakeholder_ids=stakeholder_ids,
+            read_positions=POSITIONS,
+            read_events=EVENTS,
         )
         page = self.paginate_queryset(entries)
         serializer = analysis_serializers.TimelineEntrySerializer(
@@ -186,8 +188,11 @@ class StakeholderViewSet(CollectionViewSet):
     its affiliations: ties in which it is the subject (`affiliations`) or the object
     (`incoming_affiliations`). Search looks in the name, the aliases and the description."""
 
-    queryset = models.Stakeholder.objects.prefetch_related("sources").with_affiliations(
-        AFFILIATIONS
+    # Its affiliations both ways in one query (StakeholderQuerySet.with_affiliations).
+    queryset = read_queryset(
+        serializers.StakeholderSerializer,
+        models.Stakeholder.objects.with_affiliations(AFFILIATIONS),
+        read_elsewhere=("affiliations", "incoming_affiliations"),
     )
     serializer_class = serializers.StakeholderSerializer
     filterset_class = filters.StakeholderFilterSet
@@ -219,7 +224,7 @@ class StakeholderViewSet(CollectionViewSet):
             if not option_ids:
                 raise ValidationError({"option": ["No option with these slugs."]})
         series = analysis.stakeholder_position_history(
-            stakeholder_id=stakeholder.id, option_ids=option_ids
+            stakeholder_id=stakeholder.id, option_ids=option_ids, read_positions=POSITIONS
         )
         data = {"stakeholder": stakeholder, "series": series}
         return Response(
@@ -247,9 +252,7 @@ class PolicyOptionViewSet(CollectionViewSet):
     who proposes them, who would act, and whom they target. A sanctions option lists its
     measures."""
 
-    queryset = models.PolicyOption.objects.select_related(
-        "topic", "proposer", "venue"
-    ).prefetch_related("actors", "targets", "sources", Prefetch("measures", queryset=MEASURES))
+    queryset = read_queryset(serializers.PolicyOptionSerializer)
     serializer_class = serializers.PolicyOptionSerializer
     filterset_class = filters.PolicyOptionFilterSet
     search_fields = ["title", "description", "slug"]
@@ -311,7 +314,7 @@ class SanctionMeasureViewSet(CollectionViewSet):
     the legal basis, the programme code, the target and the dates it was threatened, listed,
     took effect and ended."""
 
-    queryset = MEASURES
+    queryset = read_queryset(serializers.SanctionMeasureSerializer)
     serializer_class = serializers.SanctionMeasureSerializer
     filterset_class = filters.SanctionMeasureFilterSet
     search_fields = ["legal_basis", "programme_code", "description", "quote", "target__name"]
@@ -330,7 +333,7 @@ class SourceViewSet(CollectionViewSet):
     interviews, social media, reports. `cited_in` names the source through which one is known
     second hand; `web_url` is where it can be read."""
 
-    queryset = models.Source.objects.select_related("cited_in")
+    queryset = read_queryset(serializers.SourceSerializer)
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilterSet
     search_fields = ["title", "publisher", "author", "notes", "slug"]
@@ -346,7 +349,7 @@ class PositionViewSet(CollectionViewSet):
     stakeholder did. A stakeholder's positions form a history: the newest one with `as_of` on
     or before a date, per basis, is its position as of that date."""
 
-    queryset = models.Position.objects.with_related()
+    queryset = POSITIONS
     serializer_class = serializers.PositionSerializer
     filterset_class = filters.PositionFilterSet
     search_fields = ["stakeholder__name", "option__title", "quote", "summary", "notes"]
@@ -413,7 +416,7 @@ class EventViewSet(CollectionViewSet):
     options, sources, and how certain they are: `confirmed`, `claimed`, `disputed` or `denied`,
     with who claims (`claimed_by`) and who denies (`denied_by`)."""
 
-    queryset = models.Event.objects.with_related()
+    queryset = EVENTS
     serializer_class = serializers.EventSerializer
     filterset_class = filters.EventFilterSet
     search_fields = ["title", "description", "location", "slug"]
@@ -424,7 +427,7 @@ class InfluenceViewSet(CollectionViewSet):
     """Influences are a stakeholder's capability (0–100) to shape a topic's outcome as of a date,
     with the rationale and source: the weights of the support forecast."""
 
-    queryset = models.Influence.objects.select_related("stakeholder", "topic", "option", "source")
+    queryset = read_queryset(serializers.InfluenceSerializer)
     serializer_class = serializers.InfluenceSerializer
     filterset_class = filters.InfluenceFilterSet
     search_fields = ["stakeholder__name", "rationale"]

@@ -17,9 +17,8 @@ One module a job; every name is importable from here (`from options.models impor
 - `topics`: `Topic`;
 - `stakeholders`: `Stakeholder` (and `StakeholderQuerySet`), `Affiliation`;
 - `policy_options`: `PolicyOption`, `SanctionMeasure`;
-- `positions`: `Position` (and `PositionQuerySet`, `BRIEF_FIELDS`, `beyond_brief`),
-  `PositionDispute`;
-- `events`: `Event` (and `EventQuerySet`), `EventParticipant`;
+- `positions`: `Position`, `PositionDispute`;
+- `events`: `Event`, `EventParticipant`;
 - `influences`: `Influence`;
 - `signals`: the pre_delete receiver `refuse_delete_of_referenced`.
 
@@ -47,32 +46,23 @@ from options.models.sources import Source
 from options.models.topics import Topic
 from options.models.stakeholders import Affiliation, Stakeholder, StakeholderQuerySet
 from options.models.policy_options import PolicyOption, SanctionMeasure
-from options.models.positions import (
-    BRIEF_FIELDS,
-    Position,
-    PositionDispute,
-    PositionQuerySet,
-    beyond_brief,
-)
-from options.models.events import Event, EventParticipant, EventQuerySet
+from options.models.positions import Position, PositionDispute
+from options.models.events import Event, EventParticipant
 from options.models.influences import Influence
 from options.models.signals import refuse_delete_of_referenced
 
 # isort: on
 
 __all__ = [
-    "BRIEF_FIELDS",
     "END_BEFORE_START_MESSAGE",
     "Affiliation",
     "DatePrecision",
     "Event",
     "EventParticipant",
-    "EventQuerySet",
     "Influence",
     "PolicyOption",
     "Position",
     "PositionDispute",
-    "PositionQuerySet",
     "SanctionMeasure",
     "SlugManager",
     "Source",
@@ -82,7 +72,6 @@ __all__ = [
     "Topic",
     "TopicScopedSlugManager",
     "UnicodeJSONEncoder",
-    "beyond_brief",
     "check_end_not_before_start",
     "date_precision_field",
     "end_not_before_start",

@@ -15,21 +15,6 @@ from options.models.stakeholders import Stakeholder
 from options.models.topics import Topic
 
 
-class EventQuerySet(models.QuerySet):
-    def with_related(self):
-        """With everything an event is shown with: no query per row."""
-        return self.select_related("topic").prefetch_related(
-            models.Prefetch(
-                "participations",
-                queryset=EventParticipant.objects.select_related("stakeholder"),
-            ),
-            "options",
-            "sources",
-            "claimed_by",
-            "denied_by",
-        )
-
-
 class Event(TimeStampedModel):
     """A dated happening on a topic, with who took part, and how certain it is."""
 
@@ -59,7 +44,7 @@ class Event(TimeStampedModel):
     claimed_by = models.ManyToManyField(Stakeholder, blank=True, related_name="claimed_events")
     denied_by = models.ManyToManyField(Stakeholder, blank=True, related_name="denied_events")
 
-    objects = TopicScopedSlugManager.from_queryset(EventQuerySet)()
+    objects = TopicScopedSlugManager()
     history = AuditTrail(m2m_fields=["options", "sources", "claimed_by", "denied_by"])
 
     left_out = {  # see TimeStampedModel.left_out

@@ -1,6 +1,5 @@
-"""What a stakeholder holds about an option, with the evidence: `Position` (with its
-queryset, which reads related objects in their brief form, `BRIEF_FIELDS`), and a denial
-that a position is held (`PositionDispute`)."""
+"""What a stakeholder holds about an option, with the evidence: `Position`, and a denial that
+a position is held (`PositionDispute`)."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,54 +12,6 @@ from options.models.base import TimeStampedModel, date_precision_field
 from options.models.policy_options import PolicyOption
 from options.models.sources import Source
 from options.models.stakeholders import Stakeholder
-from options.models.topics import Topic
-
-# What a related object is shown with inside another one (its brief form: the API's brief objects,
-# the admin's links): the rest of its row is not read. Reading related objects' whole rows,
-# descriptions, aliases and timestamps included, took half the time of a page of positions.
-BRIEF_FIELDS = {
-    "Topic": {"id", "slug", "title"},
-    "Source": {"id", "slug", "title", "url"},
-    "Stakeholder": {"id", "slug", "name", "kind"},
-    "PolicyOption": {"id", "slug", "title", "topic"},
-}
-
-
-def beyond_brief(relation: str, model: type[models.Model]) -> list[str]:
-    """The fields of `relation` (a related `model`) outside its brief form, for `defer()`."""
-    brief = BRIEF_FIELDS[model.__name__]
-    return [
-        f"{relation}__{field.name}"
-        for field in model._meta.concrete_fields
-        if field.name not in brief
-    ]
-
-
-class PositionQuerySet(models.QuerySet):
-    def with_related(self):
-        """With everything a position is shown with: no query per row."""
-        return (
-            self.select_related("stakeholder", "option__topic", "reported_by", "source")
-            .defer(
-                *beyond_brief("stakeholder", Stakeholder),
-                *beyond_brief("option", PolicyOption),
-                *beyond_brief("option__topic", Topic),
-                *beyond_brief("reported_by", Stakeholder),
-                *beyond_brief("source", Source),
-            )
-            .prefetch_related(
-                models.Prefetch(
-                    "disputes",
-                    queryset=PositionDispute.objects.select_related("disputed_by", "source").defer(
-                        *beyond_brief("disputed_by", Stakeholder),
-                        *beyond_brief("source", Source),
-                    ),
-                    # A list (read by the API's serializers) rather than a queryset per
-                    # position: 4 ms less a page of positions.
-                    to_attr="prefetched_disputes",
-                )
-            )
-        )
 
 
 class Position(TimeStampedModel):
@@ -131,7 +82,6 @@ class Position(TimeStampedModel):
     )
     retracted_precision = date_precision_field("precision of the retraction date")
 
-    objects = PositionQuerySet.as_manager()
     history = AuditTrail()
 
     left_out = {  # see TimeStampedModel.left_out

@@ -242,7 +242,7 @@ def test_queries_grow_linearly_with_the_items(
     # - 1: the unique constraint (one position per source, stakeholder, option, basis, date);
     # - 6: the serializer's and the save's savepoints, INSERT the position, INSERT its history.
     # Once, 6: the editor's permissions (2: user's, group's); the transaction's savepoint and
-    # release; the positions read back with their related objects (with_related: 1) and
+    # release; the positions read back with their related objects (read_queryset: 1) and
     # their disputes (1).
     with django_assert_max_num_queries(count * 22 + 6):
         response = editor_client.post(POSITIONS, items)
