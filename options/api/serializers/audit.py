@@ -3,6 +3,9 @@ The audit trail's serializers (read-only): a change, its fields' old and new val
 and the query of the feed of changes.
 """
 
+import functools
+
+from django.db.models import Model
 from django.urls import NoReverseMatch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -27,8 +30,22 @@ AUDITED_COLLECTIONS = {
     "event-participants": models.EventParticipant,
 }
 COLLECTION_OF_MODEL = {model: name for name, model in AUDITED_COLLECTIONS.items()}
-# Where the API names a field otherwise than the model does.
-API_FIELD_NAMES = {models.Source: {"url": "web_url"}}
+
+
+@functools.cache
+def api_field_names(model: type[Model]) -> dict[str, str]:
+    """Where the API names a field of `model` otherwise than the model does (a source's `url`
+    is its `web_url`), from the serializer of the model's collection: model field → API field."""
+    from options.api.urls import router  # the collections, all defined by the time of a change
+
+    for _, viewset, _ in router.registry:
+        if viewset.queryset.model is model:
+            return {
+                field.source: name
+                for name, field in viewset.serializer_class().fields.items()
+                if field.source not in (name, "*") and "." not in field.source
+            }
+    return {}
 
 
 class BriefUserSerializer(serializers.Serializer):
@@ -111,7 +128,7 @@ class ChangeSerializer(serializers.Serializer):
     def to_representation(self, change):
         data = super().to_representation(change)
         data["request_id"] = data["request_id"] or None
-        names = API_FIELD_NAMES.get(change.model)
+        names = api_field_names(change.model)
         if names:
             data["snapshot"] = {
                 names.get(key, key): value for key, value in data["snapshot"].items()
