@@ -162,13 +162,24 @@ def round_robin(client, urls: dict[str, str], requests: int, budget: float) -> d
     return {name: summarize(values) for name, values in timings.items()}
 
 
-def first_difference(left, right, path: str = "") -> str | None:
-    """Where two JSON values first differ, e.g. `results[3].stakeholder.display: 'a' != 'b'`."""
+def first_difference(left, right, path: str = "", *, shared_only: bool = False) -> str | None:
+    """Where two JSON values first differ, e.g. `results[3].stakeholder.display: 'a' != 'b'`.
+
+    With `shared_only`, an object's keys that only `left` has are not compared: `right` (the
+    floor) may leave out a field the API (`left`) gained, but may not answer one it lacks."""
     if isinstance(left, dict) and isinstance(right, dict):
-        if left.keys() != right.keys():
+        if shared_only:
+            if right.keys() - left.keys():
+                return f"{path or '.'}: keys {sorted(right.keys() - left.keys())} in one only"
+            keys = [key for key in left if key in right]
+        elif left.keys() != right.keys():
             return f"{path or '.'}: keys {sorted(left.keys() ^ right.keys())} in one only"
-        for key in left:
-            found = first_difference(left[key], right[key], f"{path}.{key}")
+        else:
+            keys = list(left)
+        for key in keys:
+            found = first_difference(
+                left[key], right[key], f"{path}.{key}", shared_only=shared_only
+            )
             if found:
                 return found
         return None
@@ -176,7 +187,7 @@ def first_difference(left, right, path: str = "") -> str | None:
         if len(left) != len(right):
             return f"{path}: {len(left)} items != {len(right)}"
         for index, (a, b) in enumerate(zip(left, right, strict=True)):
-            found = first_difference(a, b, f"{path}[{index}]")
+            found = first_difference(a, b, f"{path}[{index}]", shared_only=shared_only)
             if found:
                 return found
         return None
@@ -195,9 +206,11 @@ def without_page_position(url: str) -> str:
 PAGE_POSITION = {"offset", "cursor"}
 
 
-def compare_floor(client, scenario) -> dict:
+def compare_floor(client, scenario, *, exact: bool = True) -> dict:
     """Whether the floor answers exactly what the API answers (the order of keys aside), or
-    where it first differs."""
+    where it first differs. Not `exact`: the same values for the fields both answer, and no
+    field the API lacks (`make test`: a field added to a serializer need not be added to the
+    floor at once; `make bench`, whose ratios need the same work on both sides, is exact)."""
     api = json.loads(client.get(scenario.api).content)
     floor = json.loads(client.get(scenario.floor).content)
     # A page's `next` and `previous` links lead to the floor's own pages: compare them as if
@@ -209,7 +222,7 @@ def compare_floor(client, scenario) -> dict:
             floor[link] = without_page_position(floor[link].replace(floor_path, api_path, 1))
         if isinstance(api, dict) and api.get(link):
             api[link] = without_page_position(api[link])
-    difference = first_difference(api, floor)
+    difference = first_difference(api, floor, shared_only=not exact)
     return {"equal": difference is None, "difference": difference}
 
 
