@@ -163,8 +163,8 @@ def test_nothing_is_left_out_that_is_there_or_does_not_exist(model):
 def test_a_new_field_names_every_file_to_edit():
     from options.models import Stakeholder
 
-    assert missing_places(Stakeholder, ["region"]) == [
-        f"Stakeholder.region is not in {PLACES[place]}: add it there, or to "
+    assert missing_places(Stakeholder, ["new_field"]) == [
+        f"Stakeholder.new_field is not in {PLACES[place]}: add it there, or to "
         f"Stakeholder.left_out[{place!r}] in {module_path(Stakeholder)} with the reason."
         for place in ("serializer", "admin", "resource", "filters", "popolo", "ftm")
     ]
