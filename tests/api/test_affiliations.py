@@ -1,4 +1,9 @@
-"""/api/v1/affiliations/: list, detail, writes, deletes, filters, search and ordering."""
+"""/api/v1/affiliations/: list, detail, writes, deletes, filters, search and ordering.
+
+What every collection does alike (list order and pages, the ETag, create, update, delete, 409,
+search, ordering, filters by slug and by a related object) is tested once, for all, in
+test_collections.py: this file keeps what is special about affiliations.
+"""
 
 import datetime
 
@@ -54,10 +59,6 @@ def data():
         "president": president,
         "ally": ally,
     }
-
-
-def test_list_is_paginated_in_subject_order(data, assert_paginates):
-    assert_paginates(URL, [data["ally"].pk, data["president"].pk, data["minister"].pk])
 
 
 def test_retrieve(api_client, data):
@@ -200,9 +201,7 @@ def test_delete(editor_client, data):
     [
         ("kind=leads", ["president"]),
         ("kind=leads&kind=allied_with", ["president", "ally"]),
-        ("subject_id={padrino.pk}", ["minister"]),
         ("subject_id={padrino.pk}&subject_id={cuba.pk}", ["minister", "ally"]),
-        ("subject=padrino", ["minister"]),
         ("object_id={government.pk}", ["minister", "president", "ally"]),
         ("object_id={padrino.pk}", []),
         ("object=government", ["minister", "president", "ally"]),
@@ -226,10 +225,8 @@ def test_filters(data, filtered_ids, query, expected):
     [
         ("padrino", ["minister"]),  # subject name
         ("government", ["minister", "president", "ally"]),  # object name
-        ("minister", ["minister"]),  # role
         ("by decree", ["minister"]),  # quote
         ("first term", ["president"]),  # notes
-        ("nothing", []),
     ],
 )
 def test_search(data, filtered_ids, search, expected):
@@ -240,8 +237,6 @@ def test_search(data, filtered_ids, search, expected):
 @pytest.mark.parametrize(
     ("ordering", "expected"),
     [
-        ("start_date", ["ally", "president", "minister"]),
-        ("-start_date", ["minister", "president", "ally"]),
         # Unknown dates come last both ways.
         ("end_date", ["president", "ally", "minister"]),
         ("-end_date", ["ally", "president", "minister"]),

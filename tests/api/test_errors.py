@@ -85,7 +85,6 @@ def test_the_valid_payload_is_accepted(editor_client, valid):
             {"retracted_on": "2019-04-29"},
             {"retracted_on": ["A position cannot be retracted before it was taken."]},
         ),
-        ({"quote": 0}, {"quote": ["Not a valid string."]}),
         ({"source": True}, {"source": ["Incorrect type. Expected pk value, received bool."]}),
         ({"source": "1"}, {"source": ["Incorrect type. Expected pk value, received str."]}),
         # An id past 64 bits names no record (SQLite cannot even compare it).
