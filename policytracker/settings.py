@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "options",
 ]
 
@@ -118,6 +120,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The server and the task worker (`make run`) write to one SQLite file: a write transaction
+    # takes the lock when it begins (IMMEDIATE), so that two never deadlock midway; one waits up
+    # to 20 s for the other; and readers are not blocked by a writer (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 # A read replica of it (optional, e.g. a PostgreSQL streaming-replication standby): the
 # analysis endpoints read from it, everything else uses default (options/routers.py). Tests
 # create no database for it: it mirrors default's (a second connection to it).
@@ -224,6 +235,31 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = (
     if REDIS_URL
     else "import_export.tmp_storages.TempFolderStorage"
 )
+
+# --- Task queue and live tracking -----------------------------------------------------------
+# Webhook deliveries run on django-tasks' database backend (docs/deploy.md says why): a task is a
+# row written in the same transaction as the write that caused it, run by `manage.py run_worker`.
+
+# The service's public address, for the links in webhooks and feeds made outside a request.
+BASE_URL = os.environ.get("POLICYTRACKER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Webhook URLs must be https and resolve to public addresses; true lets them be http and
+# private (loopback receivers in tests and on a developer's machine).
+WEBHOOK_ALLOW_PRIVATE = env_bool("POLICYTRACKER_WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds a webhook request may take in all (connecting, sending, reading the answer).
+WEBHOOK_TIMEOUT = float(os.environ.get("POLICYTRACKER_WEBHOOK_TIMEOUT", "10"))
+# The waits, in seconds, before the 2nd, 3rd, … attempt of a failed delivery; after the last,
+# it is marked failed. Each wait is lengthened by up to 20 % at random. By default 5 s, 30 s,
+# 2 min, 10 min, 30 min, 1 h, 2 h, 5 h, 10 h, 8 h: about 27 hours in all.
+WEBHOOK_RETRY_SCHEDULE = [
+    float(seconds)
+    for seconds in env_list(
+        "POLICYTRACKER_WEBHOOK_RETRY_SCHEDULE",
+        ["5", "30", "120", "600", "1800", "3600", "7200", "18000", "36000", "28800"],
+    )
+]
 
 # --- Internationalisation and static files ---------------------------------------------------
 

@@ -15,10 +15,12 @@ from options import interchange, resources
 from options.api.serializers import resources as resource_serializers
 from options.api.urls import router
 
+# The crisis's records: the models with an audit trail (live tracking's logs and settings,
+# options/models/tracking.py, are neither imported, exported nor exchanged).
 MODELS = [
     model
     for model in apps.get_app_config("options").get_models()
-    if not model.__name__.startswith("Historical")
+    if not model.__name__.startswith("Historical") and hasattr(model, "history")
 ]
 PLACES = {
     "serializer": "options/api/serializers/resources.py (the resource's serializer: Meta.fields)",

@@ -20,6 +20,8 @@ One module a job; every name is importable from here (`from options.models impor
 - `positions`: `Position`, `PositionDispute`;
 - `events`: `Event`, `EventParticipant`;
 - `influences`: `Influence`;
+- `tracking`: `ChangeEvent`, `Subscription`, `Delivery`, `DeliveryAttempt` (live tracking:
+  options/tracking/);
 - `signals`: the pre_delete receiver `refuse_delete_of_referenced`.
 
 The modules are imported in the order the models were always defined in: Django registers the
@@ -49,6 +51,7 @@ from options.models.policy_options import PolicyOption, SanctionMeasure
 from options.models.positions import Position, PositionDispute
 from options.models.events import Event, EventParticipant
 from options.models.influences import Influence
+from options.models.tracking import ChangeEvent, Delivery, DeliveryAttempt, Subscription
 from options.models.signals import refuse_delete_of_referenced
 
 # isort: on
@@ -56,6 +59,9 @@ from options.models.signals import refuse_delete_of_referenced
 __all__ = [
     "END_BEFORE_START_MESSAGE",
     "Affiliation",
+    "ChangeEvent",
+    "Delivery",
+    "DeliveryAttempt",
     "DatePrecision",
     "Event",
     "EventParticipant",
@@ -68,6 +74,7 @@ __all__ = [
     "Source",
     "Stakeholder",
     "StakeholderQuerySet",
+    "Subscription",
     "TimeStampedModel",
     "Topic",
     "TopicScopedSlugManager",
