@@ -8,8 +8,10 @@ A write is one unit, `audited_write()`:
   (`expected_versions`: the API's `If-Match`, the admin's edit check), holding the record until
   the write ends; each save then takes the next version (`TimeStampedModel.save`);
 - one historical record per object, with its final values (options/audit.py);
-- once the transaction commits, the signal `records_written`, naming every object written: what
-  change events hang on.
+- its change events (a stance changed, a divergence appeared, …) and their deliveries to the
+  subscriptions that follow them, derived once its records are saved, in its transaction
+  (options/tracking/derive.py);
+- once the transaction commits, the signal `records_written`, naming every object written.
 
 Validation stays where the input is (the serializer's or the form's `full_clean()`), so that
 errors are keyed by the API's or the form's field names; the rules are the models' either way.
@@ -27,6 +29,7 @@ from django.dispatch import Signal
 
 from options.audit import one_record_per_object, recording
 from options.models import Event
+from options.tracking.derive import change_events_create, watching
 
 M = TypeVar("M", bound=models.Model)
 
@@ -45,11 +48,14 @@ class VersionConflict(Exception):
 
 @contextmanager
 def audited_write(*, using: str | None = None) -> Iterator[None]:
-    """One write: a transaction, one historical record per object, and `records_written` once
-    it commits. A write within a write joins it."""
+    """One write: a transaction, one historical record per object, its change events, and
+    `records_written` once it commits. A write within a write joins it."""
     outermost = not recording()
-    with transaction.atomic(using=using), one_record_per_object() as recorded:
-        yield
+    with transaction.atomic(using=using):
+        with watching() as watch, one_record_per_object() as recorded:
+            yield
+        if outermost:
+            change_events_create(watch, recorded)
     if outermost:
         # Now that the block has filled `recorded`: sent at once if the write's transaction has
         # committed, or when the caller's (if it opened one) commits; never if that rolls back.

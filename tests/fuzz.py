@@ -76,18 +76,18 @@ def with_database_name(url: str, name: str) -> str:
 
 
 @contextlib.contextmanager
-def throwaway_database(workdir: Path) -> Iterator[str]:
-    """The DATABASE_URL of an empty database that is gone after the block."""
+def throwaway_database(workdir: Path, purpose: str = "fuzz") -> Iterator[str]:
+    """The DATABASE_URL of an empty database, named for its `purpose`, gone after the block."""
     url = os.environ.get("DATABASE_URL", "")
     if not is_postgres(url):
         # SQLite (the default, and whatever DATABASE_URL names otherwise): a file of our own.
-        yield f"sqlite:///{workdir / 'fuzz.sqlite3'}"
+        yield f"sqlite:///{workdir / f'{purpose}.sqlite3'}"
         return
 
     import psycopg
     from psycopg import sql
 
-    name = f"{urlsplit(url).path.lstrip('/') or 'policytracker'}_fuzz"
+    name = f"{urlsplit(url).path.lstrip('/') or 'policytracker'}_{purpose}"
     statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     # Connected to the maintenance database: one cannot drop the database one is connected to.
     maintenance = with_database_name(url, "postgres")
@@ -164,6 +164,12 @@ def live_server(env: dict, server_log: Path) -> Iterator[str]:
                 "5",
                 # No control socket in ~/.gunicorn, which another server there would share.
                 "--no-control-socket",
+                # No limit on the request line: schemathesis repeats filter parameters into URLs
+                # longer than gunicorn's 4,094 bytes, which gunicorn answers with an HTML 414 before
+                # the application sees them. The fuzz tests the application; in production the
+                # proxy in front sets the limit (docs/deploy.md).
+                "--limit-request-line",
+                "0",
             ],
             cwd=ROOT,
             env=env,

@@ -54,6 +54,9 @@ FIELD_ERRORS = {
     # ftps; host names as DNS allows them, 253 characters at most). No JSON Schema format says
     # that, and a regular expression could only approximate it.
     "web_url": re.compile(r"Enter a valid URL\."),
+    # A subscription's webhook: a web address as above, which must resolve, and only to public
+    # addresses (options/tracking/webhooks.py): what DNS answers, no schema can say.
+    "url": re.compile(r"Enter a valid URL\.|The webhook URL.+", re.DOTALL),
 }
 # django-filter's answer to an id or a slug that names no record. It is also its answer to a
 # value outside an enum, which the schema does say: accepted only on a parameter without enum.

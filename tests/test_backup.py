@@ -137,6 +137,13 @@ def rich_database(editor) -> dict:
     source = models.Source.objects.get(slug="seed-article").pk
     topic = models.Topic.objects.get().pk
     event = models.Event.objects.order_by("pk").first().pk
+    # Someone follows the topic: the writes below make change events, and deliveries to it.
+    subscription = models.Subscription.objects.create(
+        owner=editor, name="Venezuela", url="https://hooks.example.org/in"
+    )
+    subscription.topics.set([topic])
+    subscription.stakeholders.set([stakeholders["russia"], stakeholders["cuba"]])
+    subscription.options.set([options["negotiation-europeans"]])
 
     position = ok(
         client.post(
@@ -211,6 +218,18 @@ def rich_database(editor) -> dict:
         object_repr="A topic",
         action_flag=CHANGE,
         change_message="[]",
+    )
+    delivery = subscription.deliveries.order_by("pk").first()
+    models.DeliveryAttempt.objects.create(
+        delivery=delivery,
+        number=1,
+        started=delivery.created,
+        url=subscription.url,
+        status_code=503,
+        latency_ms=120,
+        succeeded=False,
+        error="HTTP 503",
+        response_excerpt="Service Unavailable",
     )
     Client().force_login(analyst)  # a session: not backed up
     return {"key": key, "position": position}

@@ -314,6 +314,7 @@ OWN_TRANSACTIONS = {
     "options/interchange/ftm_import.py": "the FtM import's dry run around its write",
     "options/management/commands/create_api_token.py": "API tokens are not audited records",
     "options/management/commands/generate_synthetic_data.py": "benchmark data, not records",
+    "options/tracking/delivery.py": "a delivery's attempt and its outcome: a log, not records",
 }
 
 

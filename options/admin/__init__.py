@@ -22,6 +22,7 @@ from django.forms import Textarea
 from django.utils.html import format_html
 
 from options import models, resources
+from options.admin import tracking  # noqa: F401 (registers live tracking's admins)
 from options.admin.base import (
     RECORD_FIELDSET,
     EditorAdmin,

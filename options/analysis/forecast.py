@@ -442,11 +442,15 @@ def topic_forecast(
     basis: str = ANY_BASIS,
     unit: str = UNIT_ACTORS,
     options: list[PolicyOption] | None = None,
+    intervals: bool = True,
 ) -> list[Forecast]:
     """The forecast of every option of a topic: first the ranked ones (open, enough coverage and
     actors) by weighted mean, highest first; then the others, flagged with the reason, by
     weighted mean (options nobody weighs on last). Five queries (options, positions, capabilities,
-    ties, stakeholders) whatever the size of the topic."""
+    ties, stakeholders) whatever the size of the topic.
+
+    Without `intervals`, the answer has no interval and no stakeholders (and costs one query and
+    the Monte Carlo draws less): for those who only need the weighted figures."""
     if options is None:
         options = list(PolicyOption.objects.filter(topic_id=topic_id).order_by("title", "id"))
     option_ids = [option.id for option in options]
@@ -473,13 +477,14 @@ def topic_forecast(
         )
         for option in options
     ]
-    intervals = forecast_intervals(
-        [_question(forecast) for forecast in forecasts],
-        draws=inputs.settings.interval_draws,
-        level=inputs.settings.interval_level,
-    )
-    for forecast, interval in zip(forecasts, intervals, strict=True):
-        forecast.interval = interval
+    if intervals:
+        drawn = forecast_intervals(
+            [_question(forecast) for forecast in forecasts],
+            draws=inputs.settings.interval_draws,
+            level=inputs.settings.interval_level,
+        )
+        for forecast, interval in zip(forecasts, drawn, strict=True):
+            forecast.interval = interval
     forecasts.sort(
         key=lambda f: (
             not f.ranked,
@@ -489,6 +494,8 @@ def topic_forecast(
             f.option.id,
         )
     )
+    if not intervals:
+        return forecasts
     stakeholders = stakeholders_in_brief(
         stakeholder_id for forecast in forecasts for stakeholder_id in forecast.stakeholder_ids()
     )

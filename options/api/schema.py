@@ -433,7 +433,7 @@ def add_record_links(result, generator, request, public):
     """Postprocessing hook: OpenAPI links between a collection's operations on one record.
 
     - a create's 201 gives the new record's `id` to every operation under its address, and its
-      `ETag` to the writes' `If-Match`;
+      `ETag` (where it sends one) to the writes' `If-Match`;
     - a read or a write of the record (200) gives its `ETag` to the next write's `If-Match`;
     - a delete (204) gives the `id` to the read, which then answers 404.
 
@@ -460,11 +460,14 @@ def add_record_links(result, generator, request, public):
         }
         reads = {key: op for key, op in on_record.items() if key == (detail, "get")}
 
-        create["responses"]["201"]["links"] = _links(on_record, "$response.body#/id", etag=True)
+        created = create["responses"]["201"]
+        # Only records with a version have an ETag (subscriptions have none).
+        etag = "ETag" in created.get("headers", {})
+        created["links"] = _links(on_record, "$response.body#/id", etag=etag)
         for method in ("get", "put", "patch"):
             response = paths.get(detail, {}).get(method, {}).get("responses", {}).get("200")
             if response is not None:
-                response["links"] = _links(writes, "$request.path.id", etag=True)
+                response["links"] = _links(writes, "$request.path.id", etag=etag)
         deleted = paths.get(detail, {}).get("delete", {}).get("responses", {}).get("204")
         if deleted is not None:
             deleted["links"] = _links(reads, "$request.path.id", etag=False)

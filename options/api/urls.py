@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from options.api import exports, health, history_views, views
+from options.api import exports, feeds, health, history_views, tracking_views, views
 
 app_name = "api"
 
@@ -15,6 +15,9 @@ router.register("sources", views.SourceViewSet, basename="source")
 router.register("positions", views.PositionViewSet, basename="position")
 router.register("events", views.EventViewSet, basename="event")
 router.register("influences", views.InfluenceViewSet, basename="influence")
+router.register("change-events", tracking_views.ChangeEventViewSet, basename="changeevent")
+router.register("subscriptions", tracking_views.SubscriptionViewSet, basename="subscription")
+router.register("deliveries", tracking_views.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("health/", health.HealthView.as_view(), name="health"),
@@ -23,5 +26,6 @@ urlpatterns = [
     path("export/ftm.jsonl", exports.FtMExportView.as_view(), name="export-ftm"),
     # Before the router's, which would read it as the position "export" in the format "csv".
     path("positions/export.csv", views.position_export_csv, name="position-export-csv"),
+    *feeds.urlpatterns,
     *router.urls,
 ]

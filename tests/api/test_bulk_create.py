@@ -243,8 +243,10 @@ def test_queries_grow_linearly_with_the_items(
     # - 6: the serializer's and the save's savepoints, INSERT the position, INSERT its history.
     # Once, 6: the editor's permissions (2: user's, group's); the transaction's savepoint and
     # release; the positions read back with their related objects (read_queryset: 1) and
-    # their disputes (1).
-    with django_assert_max_num_queries(count * 22 + 6):
+    # their disputes (1). Once, 17: the change events (options/tracking/derive.py): the pair's
+    # standing and the option's forecast before the first write and after the last (2 × 6), the
+    # labels of what they name (4), the subscriptions that follow them (1).
+    with django_assert_max_num_queries(count * 22 + 6 + 17):
         response = editor_client.post(POSITIONS, items)
 
     assert response.status_code == 201, response.json()

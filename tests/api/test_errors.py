@@ -619,7 +619,7 @@ def test_a_list_takes_exactly_the_query_parameters_its_schema_documents():
         documented = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
         assert allowed_query_parameters(view) == documented | {"format"}, path
         checked += 1
-    assert checked == 9
+    assert checked == len(api_urls.router.registry)  # every collection: none skipped
 
 
 @pytest.mark.parametrize("value", ["maybe", "yes", "2", "truthy"])

@@ -1,11 +1,14 @@
 """
 The API's fields: values of their JSON type only (DRF converts "5" to 5 and 1 to true; the schema
 promises types, and generated clients rely on them), and related objects written as ids and read
-as brief objects (`BriefRelatedField`).
+as brief objects (`BriefRelatedField`), and choices whose enum has a name of its own
+(`NamedChoiceField`).
 """
 
 from django.db.models import Model
 from django_countries.serializer_fields import CountryField as CountrySerializerField
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
@@ -127,3 +130,43 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
 def brief(model: type[Model], **kwargs) -> BriefRelatedField:
     """A related `model` object: its id in requests, its brief form in responses."""
     return BriefRelatedField(model, **kwargs)
+
+
+# --- Named enums ------------------------------------------------------------------------------
+# Common names (`type`, `status`) get enums named of their own (as ChangeTypeEnum).
+
+
+class NamedChoiceField(serializers.ChoiceField):
+    """A choice whose enum the schema names `enum_name`, described by `enum_description`."""
+
+    enum_name = enum_description = ""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=self.enum_choices, **kwargs)
+
+
+class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = NamedChoiceField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = {
+            "type": "string",
+            "enum": [value for value, _ in field.enum_choices],
+            "description": field.enum_description,
+        }
+        component = ResolvedComponent(
+            name=field.enum_name,
+            type=ResolvedComponent.SCHEMA,
+            object=field.enum_name,
+            schema=schema,
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
+
+
+class StrictFloatField(JSONTypeMixin, serializers.FloatField):
+    """A JSON number (DRF's FloatField takes "0.5" too)."""
+
+    json_type = (int, float)
