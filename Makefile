@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve install install-dev chromium test lint format check-migrations pytest fuzz schema superuser token clean bench bench-pg
+.PHONY: run serve worker install install-dev chromium test lint format check-migrations pytest fuzz schema superuser token clean bench bench-pg
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -23,7 +23,9 @@ install: $(BIN)/.installed
 
 install-dev: $(BIN)/.installed-dev
 
-## run: install, migrate, load the Venezuela 2019 seed (once) and serve on SQLite
+## run: install, migrate, load the Venezuela 2019 seed (once) and serve on SQLite, with a task
+## worker beside the server (webhook deliveries); webhooks may go to loopback receivers here
+run: export POLICYTRACKER_WEBHOOK_ALLOW_PRIVATE ?= true
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_seed
@@ -34,8 +36,11 @@ run: install
 	@echo "  Schema       http://$(HOST):$(PORT)/api/schema/"
 	@echo "  Admin        http://$(HOST):$(PORT)/admin/   (make superuser first)"
 	@echo "  Seed topic   http://$(HOST):$(PORT)/topics/venezuela-2019/?as_of=2019-05-01"
+	@echo "  Task worker  started beside the server: webhook deliveries (docs/tracking.md)"
 	@echo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py run_worker --verbosity 0 & worker=$$!; \
+	  trap 'pkill -P $$worker; kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## serve: serve in production (docs/deploy.md): check the settings, migrate the database
 ## (DATABASE_URL), collect the static files, then gunicorn (policytracker/gunicorn.conf.py) on
@@ -46,6 +51,11 @@ serve: install
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/gunicorn --config policytracker/gunicorn.conf.py --bind $(HOST):$(PORT) \
 	  $(if $(WORKERS),--workers $(WORKERS))
+
+## worker: a task worker for production (webhook deliveries; docs/deploy.md): run as many as
+## needed, on any machine that reaches the database
+worker: install
+	$(BIN)/python manage.py run_worker --no-reload
 
 # serve's first step: the production settings load (settings.py refuses a development or short
 # secret key) with DEBUG off; if not, one line saying what to set, rather than a traceback.
