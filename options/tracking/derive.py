@@ -67,7 +67,7 @@ class Standing(NamedTuple):
     position_id: int
     as_of: datetime.date
     source_id: int
-    divergences: frozenset  # of ((basis, basis), (stance, stance))
+    divergences: dict  # (basis, basis) → (stance, stance), for each pair of bases that disagree
 
     def as_json(self) -> dict:
         return {
@@ -139,7 +139,7 @@ def standings(pairs: Iterable[tuple[int, int]], today: datetime.date) -> dict:
             position_id=position.id,
             as_of=position.as_of,
             source_id=position.source_id,
-            divergences=frozenset((d.bases, d.stances) for d in cell.divergences),
+            divergences={tuple(d.bases): tuple(d.stances) for d in cell.divergences},
         )
     return answer
 
@@ -224,13 +224,14 @@ def stance_events(before: dict, after: dict) -> list[ChangeEvent]:
                     **common,
                 )
             )
-        was_diverging = was.divergences if was else frozenset()
-        now_diverging = now.divergences if now else frozenset()
-        for kind, divergences, standing in (
-            (Type.DIVERGENCE_APPEARED, now_diverging - was_diverging, now),
-            (Type.DIVERGENCE_RESOLVED, was_diverging - now_diverging, now or was),
+        # A pair of bases that disagrees before and after (their stances may move) is no news.
+        was_diverging = was.divergences if was else {}
+        now_diverging = now.divergences if now else {}
+        for kind, diverging, other, standing in (
+            (Type.DIVERGENCE_APPEARED, now_diverging, was_diverging, now),
+            (Type.DIVERGENCE_RESOLVED, was_diverging, now_diverging, now or was),
         ):
-            for bases, stances in sorted(divergences):
+            for bases in sorted(diverging.keys() - other.keys()):
                 events.append(
                     ChangeEvent(
                         type=kind,
@@ -238,7 +239,7 @@ def stance_events(before: dict, after: dict) -> list[ChangeEvent]:
                         source_id=standing.source_id,
                         before=was.as_json() if was else None,
                         after=now.as_json() if now else None,
-                        data={"bases": list(bases), "stances": list(stances)},
+                        data={"bases": list(bases), "stances": list(diverging[bases])},
                         **common,
                     )
                 )

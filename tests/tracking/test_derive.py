@@ -277,3 +277,15 @@ def test_writes_outside_the_topic_of_a_subscription_cost_few_queries(
     with audited_write():
         pass  # an empty write derives nothing
     assert ChangeEvent.objects.filter(write=ChangeEvent.objects.latest("id").write).count() == 2
+
+
+def test_a_disagreement_that_persists_is_not_news_again(seed, editor_client):
+    stated = Position.objects.get(
+        stakeholder__slug="vladimir-padrino-lopez",
+        option__slug="transition-deal-amnesty",
+        basis="stated",
+    )
+    response = editor_client.patch(f"{API}/positions/{stated.pk}/", {"stance": -1}, format="json")
+    assert response.status_code == 200, response.content
+    # Stated −1 and expected +1 still disagree: the stance changed, the divergence did not.
+    assert [e.type for e in events_of_last_write()] == [Type.STANCE_CHANGED]
