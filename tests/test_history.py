@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from options import models
 from options.api.serializers import AUDITED_COLLECTIONS
+from options.api.serializers.audit import ANONYMOUS_USER_FILTER
 from tests import factories
 from tests.test_admin import FACTORIES, admin_url
 
@@ -283,9 +284,9 @@ def test_changes_list_every_collection_newest_first(api_client, three_changes):
     assert feed["results"][0]["changes"] == [{"field": "stance", "old": 1, "new": 2}]
 
 
-def test_changes_filter_by_since_user_collection_and_request(api_client, editor, three_changes):
+def test_changes_filter_by_since_user_collection_and_request(user_client, editor, three_changes):
     def kinds(**params):
-        response = api_client.get(CHANGES, params)
+        response = user_client.get(CHANGES, params)
         assert response.status_code == 200, response.json()
         return [(entry["collection"], entry["type"]) for entry in response.json()["results"]]
 
@@ -302,6 +303,17 @@ def test_changes_filter_by_since_user_collection_and_request(api_client, editor,
     ]
     request_id = three_changes["changed"]["X-Request-ID"]
     assert kinds(request_id=request_id) == [("positions", "changed")]
+
+
+def test_anonymous_readers_are_not_told_who_changed_what(api_client, user_client, three_changes):
+    [change] = api_client.get(CHANGES, {"collection": "positions", "limit": 1}).json()["results"]
+    assert change["user"] is None
+    [change] = user_client.get(CHANGES, {"collection": "positions", "limit": 1}).json()["results"]
+    assert change["user"]["username"] == "editor"
+
+    refused = api_client.get(CHANGES, {"user": "editor"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["user"] == [ANONYMOUS_USER_FILTER]
 
 
 @pytest.mark.parametrize(

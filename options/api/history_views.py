@@ -6,13 +6,14 @@ every collection by `HistoryMixin`) and the feed of changes across collections (
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 
 from options import selectors
 from options.api import serializers
 from options.api.filter_backends import PAGE_PARAMETERS, read_query, reject_unknown_query_parameters
 from options.api.pagination import LimitOffsetPagination
 from options.api.permissions import PublicRead
+from options.api.serializers.audit import ANONYMOUS_USER_FILTER
 
 
 class HistoryMixin:
@@ -54,7 +55,7 @@ class ChangesView(generics.ListAPIView):
     exists), when, how (`created`, `changed`, `deleted`), by whom, in which request
     (`request_id`), with the changed fields' old and new values and a snapshot of every field.
     `since`, `user`, `collection` and `request_id` narrow it down; a request's `X-Request-ID`
-    finds what that request changed."""
+    finds what that request changed. Who made a change is shown to signed-in readers only."""
 
     permission_classes = [PublicRead]
     serializer_class = serializers.ChangeSerializer
@@ -70,6 +71,8 @@ class ChangesView(generics.ListAPIView):
 
     def get_queryset(self):
         query = read_query(serializers.ChangesQuerySerializer, self.request, paged=True)
+        if query.get("user") and not self.request.user.is_authenticated:
+            raise ValidationError({"user": [ANONYMOUS_USER_FILTER]})
         collections = list(dict.fromkeys(query["collection"])) or serializers.AUDITED_COLLECTIONS
         return selectors.change_feed(
             audited_models=[serializers.AUDITED_COLLECTIONS[name] for name in collections],

@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from options import models
 from options.api.filters import (
@@ -26,6 +27,7 @@ from options.api.filters import (
     by_slug,
 )
 from options.api.serializers import MAX_ID
+from options.api.serializers.audit import ANONYMOUS_USER_FILTER
 
 
 class RecordIdsField(forms.Field):
@@ -131,11 +133,18 @@ class ChangeEventFilterSet(FilterSet):
         "2019-04-30 or 2019-04-30T12:00Z)."
     )
     request_id = filters.CharFilter(help_text="The events of the request with this X-Request-ID.")
-    user = filters.CharFilter(field_name="user__username", help_text="Writes by this username.")
+    user = filters.CharFilter(
+        method="filter_user", help_text="Writes by this username (signed-in readers only)."
+    )
 
     class Meta:
         model = models.ChangeEvent
         fields = []
+
+    def filter_user(self, queryset, name, value):
+        if not self.request.user.is_authenticated:
+            raise ValidationError({"user": [ANONYMOUS_USER_FILTER]})
+        return queryset.filter(user__username=value)
 
 
 class SubscriptionFilterSet(FilterSet):

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from options import models
+from options.api.serializers.audit import ANONYMOUS_USER_FILTER
 from options.api.serializers.change_events import change_event_payload
 from tests import factories
 
@@ -134,13 +135,25 @@ def expected(event: models.ChangeEvent, base: str = API) -> dict:
     }
 
 
-def test_anyone_may_read_change_events(api_client, full):
-    response = api_client.get(f"{URL}{full.pk}/")
+def test_anyone_may_read_change_events_and_the_signed_in_see_who_wrote(
+    api_client, user_client, full
+):
+    response = user_client.get(f"{URL}{full.pk}/")
 
     assert response.status_code == 200
     assert response.json() == expected(full)
     assert response.json()["position"]["display"] == "Padrino: oppose the deal"
     assert response.json()["user"]["username"] == "reader"
+
+    # An anonymous reader is not told account names (half of what a password guesser needs),
+    # nor may it ask whether an account wrote anything.
+    anonymous = api_client.get(f"{URL}{full.pk}/")
+    assert anonymous.status_code == 200
+    assert anonymous.json() == {**expected(full), "user": None}
+    refused = api_client.get(URL, {"user": "reader"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["user"] == [ANONYMOUS_USER_FILTER]
+    assert user_client.get(URL, {"user": "reader"}).json()["count"] == 1
 
 
 def test_reading_needs_a_login_when_public_read_is_off(api_client, user_client, full, settings):

@@ -48,11 +48,27 @@ def api_field_names(model: type[Model]) -> dict[str, str]:
     return {}
 
 
+#: The answer to an anonymous reader who filters changes by user name (which would tell them which
+#: accounts exist).
+ANONYMOUS_USER_FILTER = (
+    "Sign in to filter by user: who made a change is shown to signed-in readers."
+)
+
+
 class BriefUserSerializer(serializers.Serializer):
-    """Who made a change."""
+    """Who made a change. Shown to signed-in readers only: an account's name is half of what a
+    password guesser needs, so anonymous readers of public feeds get null (webhooks, sent to a
+    subscription's owner, set `show_users` in the context)."""
 
     id = serializers.IntegerField()
     username = serializers.CharField()
+
+    def get_attribute(self, instance):
+        user = getattr(self.context.get("request"), "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if not (signed_in or self.context.get("show_users")):
+            return None
+        return super().get_attribute(instance)
 
 
 class FieldChangeSerializer(serializers.Serializer):
@@ -91,7 +107,10 @@ class ChangeSerializer(serializers.Serializer):
     history_id = serializers.IntegerField(help_text="The record's id in the collection's history.")
     date = serializers.DateTimeField(help_text="When the change was made.")
     type = ChangeTypeField()
-    user = BriefUserSerializer(allow_null=True, help_text="Who made it; null if not a user.")
+    user = BriefUserSerializer(
+        allow_null=True,
+        help_text="Who made it; null if not a user, or if the reader is not signed in.",
+    )
     request_id = serializers.CharField(
         allow_null=True,
         help_text="The `X-Request-ID` of the request that made it; null if none (a command).",

@@ -146,7 +146,11 @@ class ChangeEventSerializer(StrictModelSerializer):
     digested_count = serializers.SerializerMethodField(
         help_text="For a digest: how many events it stands for (`?digest=` lists them); else 0."
     )
-    user = BriefUserSerializer(read_only=True, allow_null=True, help_text="Who made the write.")
+    user = BriefUserSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Who made the write; null if not a user, or if the reader is not signed in.",
+    )
     request_id = serializers.SerializerMethodField(
         help_text="The `X-Request-ID` of the request that made the write; null if none."
     )
@@ -222,5 +226,7 @@ def change_event_payload(change_event: ChangeEvent) -> dict:
     # The host is the service's own address, from its settings, not a client's: reversing a
     # URL need not check it against ALLOWED_HOSTS.
     request.get_host = lambda: base.netloc
-    data = ChangeEventSerializer(change_event, context={"request": request}).data
+    # Sent to the subscription's owner, a signed-in user of the service: who wrote is shown.
+    context = {"request": request, "show_users": True}
+    data = ChangeEventSerializer(change_event, context=context).data
     return {"type": change_event.type, "timestamp": data["occurred"], "data": data}
