@@ -3,10 +3,13 @@ Request IDs: every request gets one, every response carries it in `X-Request-ID`
 trail records it with each change, so that a change can be traced to the request that made it
 (and a client's logs to the server's).
 
+`RequestIDLogFilter` puts the request's id in every log line.
+
 And read replicas: the analysis endpoints' requests are marked for the database router
 (options/routers.py).
 """
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -44,6 +47,20 @@ class RequestIDMiddleware:
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.id
         return response
+
+
+class RequestIDLogFilter(logging.Filter):
+    """Gives every log record `request_id`: the id of the request it was logged in (the record's
+    own request, as Django's request logger gives it, else the request being served), or "-"
+    outside one. So that a server error's traceback in the log is found from the `X-Request-ID`
+    its client got."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from options.audit import current_request_id  # the models' module: not at import
+
+        request_id = getattr(getattr(record, "request", None), "id", "") or current_request_id()
+        record.request_id = request_id or "-"
+        return True
 
 
 class ReplicaReadsMiddleware:

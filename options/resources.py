@@ -16,11 +16,14 @@ so that each change is in the audit trail, one record per object and row.
 """
 
 import datetime
+import functools
 import json
 import re
 from io import BytesIO
 
+import tablib
 from django.core.exceptions import ValidationError
+from django.db.models import CharField, SlugField, TextField
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.instance_loaders import ModelInstanceLoader
@@ -29,6 +32,34 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from tablib.formats._xlsx import XLSXFormat
 
 from options import models, services
+from options.api import csv_export
+
+
+class CSV(base_formats.CSV):
+    """CSV, safe to open in a spreadsheet, as the API's CSV export is (options/api/csv_export.py):
+    a free text that a spreadsheet would run as a formula (`=cmd|' /C calc'!A0`, and whatever
+    begins with `+`, `-`, `@`, a tab or a carriage return) is written with an apostrophe before
+    it, which the spreadsheet shows as text, and read back without it, so that an export
+    re-imports unchanged (and so does the API's CSV). The resources escape on export, where
+    they know which columns are free text (`AuditedResource.export_field`); the import strips
+    the apostrophe from any cell, since no other column (slugs, numbers, dates, choices, lists)
+    can hold a value that begins with one. (A text that begins with a carriage return is the
+    exception, escaped or not: the library keeps the file between preview and confirmation and
+    reads it back in text mode when it is in the temporary folder, which turns every carriage
+    return into a line feed: the text comes back with its apostrophe, before a line feed.)
+
+    Not the library's `IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT`: that setting deletes a leading
+    "=" (the text is lost, and cannot be read back), leaves `+`, `-`, `@`, tab and carriage
+    return alone, and applies to every format and column (numbers turned to text included)."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        dataset = super().create_dataset(in_stream, **kwargs)
+        unescaped = tablib.Dataset(headers=dataset.headers)
+        for row in dataset:
+            unescaped.append(
+                [csv_export.text_read(cell) if isinstance(cell, str) else cell for cell in row]
+            )
+        return unescaped
 
 
 class XLSX(base_formats.XLSX):
@@ -56,7 +87,7 @@ class XLSX(base_formats.XLSX):
 
 
 #: What the admin offers, in this order.
-FORMATS = (base_formats.CSV, XLSX, base_formats.JSON)
+FORMATS = (CSV, XLSX, base_formats.JSON)
 
 
 # Widgets: each reads one cell strictly (a ValueError is reported on its column) and writes it
@@ -286,6 +317,27 @@ class AuditedResource(resources.ModelResource):
         return queryset.select_related(*self.export_select_related).prefetch_related(
             *self.export_prefetch_related
         )
+
+    @functools.cached_property
+    def free_text_fields(self) -> frozenset[str]:
+        """The model's texts that people write (titles, names, quotes, notes…): those a CSV
+        export escapes. Not slugs, nor a choice's value, which cannot begin a formula and are
+        written as they are, as the API's CSV export writes them."""
+        return frozenset(
+            field.name
+            for field in self._meta.model._meta.concrete_fields
+            if isinstance(field, CharField | TextField)
+            and not isinstance(field, SlugField)
+            and not field.choices
+        )
+
+    def export_field(self, field, instance, *, escape_formulae: bool = False, **kwargs):
+        """A cell of the export; with `escape_formulae` (a CSV file: `CSV`), a free text that a
+        spreadsheet would run as a formula gets an apostrophe before it."""
+        value = super().export_field(field, instance, **kwargs)
+        if escape_formulae and field.attribute in self.free_text_fields and isinstance(value, str):
+            return csv_export.text(value)
+        return value
 
 
 class SourceResource(AuditedResource):

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "knox",
+    # The login lockout (the Auth section below).
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for a lockout into the lockout page (429, the Auth section).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "policytracker.urls"
@@ -153,6 +157,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login lockout (django-axes), for every login with a password (/admin/login/, /api-auth/login/):
+# after POLICYTRACKER_LOGIN_FAILURE_LIMIT failures for an account (from any address) or from an
+# address (for any account), each within POLICYTRACKER_LOGIN_COOLOFF_MINUTES of the next, the
+# account or address cannot log in, right password or not, until that long after its last
+# attempt (0 minutes: until `manage.py axes_reset_username` or `axes_reset_ip`). Failures are
+# recorded in the database (the admin's "Access attempts") and logged by the `axes` logger.
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "options.api.authentication.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("POLICYTRACKER_LOGIN_FAILURE_LIMIT", "5"))
+_login_cooloff_minutes = float(os.environ.get("POLICYTRACKER_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_COOLOFF_TIME = (
+    datetime.timedelta(minutes=_login_cooloff_minutes) if _login_cooloff_minutes > 0 else None
+)
+# By account or by address (either locks), not by the pair: so neither many passwords on one
+# account from many addresses, nor one password on many accounts from one address.
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# The client's address as the API's throttles take it (POLICYTRACKER_NUM_PROXIES): with no
+# proxy, the connection's, so that a forged X-Forwarded-For escapes no lockout.
+AXES_CLIENT_IP_CALLABLE = "options.api.throttling.client_address"
+# 429 with a page saying when to retry, and Retry-After.
+AXES_LOCKOUT_CALLABLE = "options.api.authentication.lockout_response"
+# Each attempt during a lockout starts the wait again (the page says so).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# The log names the address (to block it further out), not the username: a mistyped one may be
+# a password.
+AXES_SENSITIVE_PARAMETERS = ["username"]
+# A successful login does not clear the failures: it would clear the address's too, so that an
+# attacker with an account of their own could reset the count between guesses.
+AXES_RESET_ON_SUCCESS = False
 
 # --- Security --------------------------------------------------------------------------------
 # With DEBUG off (production), HTTPS only: redirects to HTTPS, HSTS, cookies sent over HTTPS
@@ -261,6 +298,35 @@ WEBHOOK_RETRY_SCHEDULE = [
     )
 ]
 
+# --- Logging ---------------------------------------------------------------------------------
+# Everything of WARNING and above to standard error (gunicorn's and systemd's log), each line with
+# the id of the request it was logged in: a server error's traceback is found from the
+# `X-Request-ID` its client got. (Django's default mails errors to ADMINS, which is empty, and
+# prints them only with DEBUG on.) `make run`'s development server keeps its own request log.
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "options.middleware.RequestIDLogFilter"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("POLICYTRACKER_LOG_LEVEL", "WARNING"),
+    },
+    "loggers": {"django": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
+}
+
 # --- Internationalisation and static files ---------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
@@ -305,6 +371,9 @@ def env_rate(name: str, default: str) -> str | None:
 # Requests a minute (or hour…) per client address for anonymous clients, per account otherwise.
 POLICYTRACKER_THROTTLE_ANON = env_rate("POLICYTRACKER_THROTTLE_ANON", "300/minute")
 POLICYTRACKER_THROTTLE_USER = env_rate("POLICYTRACKER_THROTTLE_USER", "1200/minute")
+# Failed token authentications per client address: past it, every token from the address gets
+# 429 until the oldest failure is a period old (options/api/authentication.py).
+POLICYTRACKER_THROTTLE_FAILED_TOKENS = env_rate("POLICYTRACKER_THROTTLE_FAILED_TOKENS", "20/minute")
 
 # The support forecast (docs/analysis.md). A capability or salience nobody gave counts as these
 # (every stakeholder using one is listed in the forecast): an unrated stakeholder counts as a
@@ -349,13 +418,15 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": POLICYTRACKER_THROTTLE_ANON,
         "user": POLICYTRACKER_THROTTLE_USER,
+        "failed_token": POLICYTRACKER_THROTTLE_FAILED_TOKENS,
     },
     # How many proxies in front of the server append to X-Forwarded-For: the client's address
     # is the one they saw. 0 (the default): the address of the connection, so that a client
     # cannot escape the anonymous rate by sending X-Forwarded-For itself.
     "NUM_PROXIES": int(os.environ.get("POLICYTRACKER_NUM_PROXIES", "0")),
     # JSON only: the schema and generated clients see JSON request bodies.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON bodies nested at most options.api.parsers.MAX_DEPTH deep.
+    "DEFAULT_PARSER_CLASSES": ["options.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "options.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -366,7 +437,8 @@ REST_FRAMEWORK = {
         # First: a list refuses query parameters it does not know (400) before filtering.
         "options.api.filter_backends.KnownQueryParametersBackend",
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        # DRF's, with a bound on the words and the length of `search`.
+        "options.api.filter_backends.SearchFilter",
         "options.api.filters.NullsLastOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "options.api.schema.AutoSchema",

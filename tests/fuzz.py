@@ -193,7 +193,7 @@ def live_server(env: dict, server_log: Path) -> Iterator[str]:
 
 # Django's warning for each 4xx answer ("Bad Request: /api/v1/…"): thousands of them in a run.
 CLIENT_ERROR_LINE = re.compile(
-    r"^(?!Internal Server Error|Service Unavailable)[A-Z][A-Za-z ]+: /\S*$"
+    r"^(?:.* request_id=\S+ )?(?!Internal Server Error|Service Unavailable)[A-Z][A-Za-z ]+: /\S*$"
 )
 
 

@@ -185,11 +185,16 @@ class SpreadsheetAdmin(ImportExportMixin):
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         # As the library's, but with typed cells (numbers, dates, booleans) in every binary
-        # format: it recognises its own format classes only, not our XLSX.
+        # format: it recognises its own format classes only, not our XLSX. In a CSV file, a
+        # text that a spreadsheet would run as a formula is escaped (resources.CSV).
         if not self.has_export_permission(request):
             raise PermissionDenied
         data = self.get_data_for_export(
-            request, queryset, force_native_type=file_format.is_binary(), **kwargs
+            request,
+            queryset,
+            force_native_type=file_format.is_binary(),
+            escape_formulae=isinstance(file_format, resources.CSV),
+            **kwargs,
         )
         return file_format.export_data(data)
 

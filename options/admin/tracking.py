@@ -31,6 +31,19 @@ class OwnRecordsAdmin(admin.ModelAdmin):
         return queryset.filter(**{self.owner_path: request.user})
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Logs, not records: shown, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # --- Subscriptions ----------------------------------------------------------------------------
 
 
@@ -198,7 +211,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(models.Delivery)
-class DeliveryAdmin(OwnRecordsAdmin):
+class DeliveryAdmin(ReadOnlyAdmin, OwnRecordsAdmin):
     owner_path = "subscription__owner"
     list_display = ("change_event", "subscription", "status", "attempts", "created")
     list_filter = ("status",)
@@ -219,15 +232,6 @@ class DeliveryAdmin(OwnRecordsAdmin):
     readonly_fields = fields
     inlines = (DeliveryAttemptInline,)
     actions = ["redeliver"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Send again (redeliver)", permissions=["view"])
     def redeliver(self, request, queryset):
@@ -266,7 +270,7 @@ def _record_label(key: str, label: str):
 
 
 @admin.register(ChangeEvent)
-class ChangeEventAdmin(admin.ModelAdmin):
+class ChangeEventAdmin(ReadOnlyAdmin):
     list_display = ("title", "type", "topic_label", "occurred")
     list_filter = ("type", "topic")
     search_fields = ("title",)
@@ -297,12 +301,3 @@ class ChangeEventAdmin(admin.ModelAdmin):
     position_label = _record_label("position", "label")
     event_label = _record_label("event", "title")
     source_label = _record_label("source", "title")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -24,9 +24,14 @@ The file is made for spreadsheets and for importing again:
 - Formula injection (OWASP, "CSV Injection"): a spreadsheet runs a cell that begins with `=`,
   `+`, `-` or `@` as a formula (tab and carriage return lead to the same). In the free texts
   (`quote`, `summary`, `notes`), such a value gets an apostrophe before it, which makes the
-  spreadsheet show it as text; strip it when reading the file as data. Numbers stay numbers
-  (a stance of -2 is written `-2`), and slugs, which are letters, digits, `-` and `_` only and
-  cannot make a formula that does anything, are written as they are, so that they import again.
+  spreadsheet show it as text; strip it when reading the file as data (`text_read`). So that
+  stripping gives every text back whole, a text that begins with apostrophes before one of
+  those characters (`'=1`) gets one more too. Numbers stay numbers (a stance of -2 is written
+  `-2`), and slugs, which are letters, digits, `-` and `_` only and cannot make a formula that
+  does anything, are written as they are, so that they import again.
+
+The admin's CSV export escapes its free texts with the same function, and its CSV import reads
+them back with `text_read` (options/resources.py): either file imports again unchanged.
 """
 
 import csv
@@ -112,9 +117,20 @@ CONTENT_DISPOSITION_HEADER = OpenApiParameter(
 STANCE_LABELS = {stance.value: stance.label for stance in models.Position.Stance}
 
 
+def _needs_apostrophe(value: str) -> bool:
+    """Whether `text` puts an apostrophe before `value`: it begins with what begins a formula,
+    after any apostrophes (whose first `text_read` would otherwise take for the escape)."""
+    return value.lstrip("'").startswith(FORMULA_TRIGGERS)
+
+
 def text(value: str) -> str:
     """A free text, with an apostrophe before it if a spreadsheet would run it as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
+    return f"'{value}" if _needs_apostrophe(value) else value
+
+
+def text_read(value: str) -> str:
+    """A free text as `text` wrote it, read back: without the apostrophe it put before it."""
+    return value[1:] if value.startswith("'") and _needs_apostrophe(value[1:]) else value
 
 
 def timestamp(value: datetime.datetime) -> str:

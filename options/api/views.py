@@ -396,8 +396,9 @@ class PositionViewSet(CollectionViewSet):
         quoted as RFC 4180 says, CRLF line ends. A `quote`, `summary` or `notes` that begins with
         `=`, `+`, `-`, `@`, a tab or a carriage return, which a spreadsheet would run as a
         formula, is written with an apostrophe before it (OWASP's advice against CSV
-        injection): strip it when reading the file as data. Numbers and slugs are written as
-        they are. Sent as an attachment named after the day, `positions-YYYY-MM-DD.csv`; errors
+        injection), and so is one that begins with apostrophes before one of those: strip it
+        when reading the file as data (the admin's import does). Numbers and slugs are written
+        as they are. Sent as an attachment named after the day, `positions-YYYY-MM-DD.csv`; errors
         are JSON problem details, as everywhere."""
         reject_unknown_query_parameters(request, allowed_query_parameters(self))
         positions = self.filter_queryset(self.get_queryset())

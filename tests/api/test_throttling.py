@@ -161,7 +161,11 @@ def test_the_cache_is_redis_when_redis_url_is_set_and_local_memory_otherwise():
         "django.core.cache.backends.redis.RedisCache"
     )
     assert with_redis["CACHES"]["default"]["LOCATION"] == REDIS_TEST_URL
-    assert with_redis["RATES"] == {"anon": "10/second", "user": "1200/minute"}
+    assert with_redis["RATES"] == {
+        "anon": "10/second",
+        "user": "1200/minute",
+        "failed_token": "20/minute",
+    }
     assert without["CACHES"]["default"]["BACKEND"] == (
         "django.core.cache.backends.locmem.LocMemCache"
     )
