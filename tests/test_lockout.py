@@ -3,20 +3,17 @@ passwords (django-axes), whatever X-Forwarded-For says; an address that sends ma
 tokens gets 429 instead of 401."""
 
 import datetime
-import json
 import logging
-import os
-import subprocess
-import sys
 
 import pytest
 from axes.models import AccessAttempt
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db.models import F
 from django.test import Client
 from knox.models import AuthToken
 from rest_framework.test import APIClient
+
+from tests.settings_probe import settings_in_a_fresh_process
 
 pytestmark = pytest.mark.django_db
 
@@ -163,44 +160,31 @@ def test_a_successful_login_does_not_reset_the_address_count(superuser, editor):
     assert_locked_out(*log_in(ADMIN_LOGIN, "admin", PASSWORD))
 
 
-def settings_in_a_fresh_process(**env: str) -> dict:
+LIMITS = (
+    "{'limit': settings.AXES_FAILURE_LIMIT, "
+    "'cool_off': settings.AXES_COOLOFF_TIME and settings.AXES_COOLOFF_TIME.total_seconds(), "
+    "'failed_tokens': settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['failed_token']}"
+)
+
+
+def limits_in_a_fresh_process(**env: str) -> dict:
     """The lockout's and the failed-token throttle's settings as the settings module makes them."""
-    code = (
-        "import json; from django.conf import settings; "
-        "cool_off = settings.AXES_COOLOFF_TIME; "
-        "print(json.dumps({'limit': settings.AXES_FAILURE_LIMIT, "
-        "'cool_off': cool_off and cool_off.total_seconds(), "
-        "'failed_tokens': settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['failed_token']}))"
-    )
-    environ = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("POLICYTRACKER_")},
-        "DJANGO_SETTINGS_MODULE": "policytracker.settings",
-        **env,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=django_settings.BASE_DIR,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout)
+    return settings_in_a_fresh_process(LIMITS, unset=["POLICYTRACKER_"], **env)
 
 
 def test_the_limits_are_read_from_the_environment():
-    assert settings_in_a_fresh_process() == {
+    assert limits_in_a_fresh_process() == {
         "limit": 5,
         "cool_off": 900.0,
         "failed_tokens": "20/minute",
     }
-    assert settings_in_a_fresh_process(
+    assert limits_in_a_fresh_process(
         POLICYTRACKER_LOGIN_FAILURE_LIMIT="3",
         POLICYTRACKER_LOGIN_COOLOFF_MINUTES="60",
         POLICYTRACKER_THROTTLE_FAILED_TOKENS="5/hour",
     ) == {"limit": 3, "cool_off": 3600.0, "failed_tokens": "5/hour"}
     # 0 minutes: locked out until an administrator unlocks (manage.py axes_reset_username).
-    assert settings_in_a_fresh_process(POLICYTRACKER_LOGIN_COOLOFF_MINUTES="0")["cool_off"] is None
+    assert limits_in_a_fresh_process(POLICYTRACKER_LOGIN_COOLOFF_MINUTES="0")["cool_off"] is None
 
 
 # --- Failed tokens ---------------------------------------------------------------------------

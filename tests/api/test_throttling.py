@@ -1,17 +1,13 @@
 """Throttling: anonymous clients per address, accounts per account; over the rate a 429 with
 Retry-After; counted in the shared cache (Redis when REDIS_URL is set)."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from policytracker.settings import env_rate
+from tests.settings_probe import settings_in_a_fresh_process
 
 pytestmark = pytest.mark.django_db
 
@@ -128,34 +124,19 @@ def test_rates_are_read_from_the_environment(monkeypatch, value, rate):
     assert env_rate("POLICYTRACKER_THROTTLE_ANON", "300/minute") == rate
 
 
-def settings_in_a_fresh_process(**env: str) -> dict:
+def cache_and_rates_in_a_fresh_process(**env: str) -> dict:
     """CACHES and the throttle rates as the settings module makes them from `env`."""
-    code = (
-        "import json; from django.conf import settings; "
-        "print(json.dumps({'CACHES': settings.CACHES, "
-        "'RATES': settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']}))"
+    expression = (
+        "{'CACHES': settings.CACHES, 'RATES': settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']}"
     )
-    environ = {
-        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
-        "DJANGO_SETTINGS_MODULE": "policytracker.settings",
-        **env,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=django_settings.BASE_DIR,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout)
+    return settings_in_a_fresh_process(expression, unset=["REDIS_URL"], **env)
 
 
 def test_the_cache_is_redis_when_redis_url_is_set_and_local_memory_otherwise():
-    with_redis = settings_in_a_fresh_process(
+    with_redis = cache_and_rates_in_a_fresh_process(
         REDIS_URL=REDIS_TEST_URL, POLICYTRACKER_THROTTLE_ANON="10/second"
     )
-    without = settings_in_a_fresh_process()
+    without = cache_and_rates_in_a_fresh_process()
 
     assert with_redis["CACHES"]["default"]["BACKEND"] == (
         "django.core.cache.backends.redis.RedisCache"
