@@ -12,17 +12,27 @@ from options.api import errors
 admin.site.site_header = "policytracker"
 admin.site.site_title = "policytracker"
 
+# The schema and the documentation are read with GET: OPTIONS answers 405 (their metadata is no
+# page or schema to render; Swagger UI's view failed on it with a 500).
+NO_OPTIONS = {"metadata_class": None}
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("options.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SpectacularAPIView.as_view(**NO_OPTIONS), name="schema"),
     # The split view serves Swagger UI's starter script as a file (?script): no inline script,
     # so the Content-Security-Policy can forbid them.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", **NO_OPTIONS),
+        name="swagger-ui",
+    ),
     path(
         "api/redoc/",
-        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
+        SpectacularRedocView.as_view(
+            url_name="schema", template_name="api/redoc.html", **NO_OPTIONS
+        ),
         name="redoc",
     ),
     # Last under api/: any other address there is a JSON 404 (see errors.api_not_found).

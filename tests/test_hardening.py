@@ -6,6 +6,7 @@ import io
 
 import pytest
 import tablib
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import filters as drf_filters
@@ -313,3 +314,10 @@ def test_every_view_that_takes_a_body_bounds_its_nesting():
             parser_classes = initkwargs.get("parser_classes", view.parser_classes)
             assert all(issubclass(p, parsers.JSONParser) for p in parser_classes), path
     assert writing > 0
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/", "/api/schema/"])
+def test_the_documentation_answers_options_with_405_not_500(path):
+    response = Client(raise_request_exception=False).options(path)
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
