@@ -51,3 +51,16 @@ secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 # No control socket: it would be one per user ($XDG_RUNTIME_DIR or ~/.gunicorn), shared by every
 # server the user runs. Signals manage the server instead (HUP reloads, TERM stops gracefully).
 control_socket_disable = True
+
+
+def when_ready(server):
+    """Say it loudly when several workers serve without Redis: each then keeps its own throttle
+    counts, and a client gets the rate once per worker (docs/deploy.md, "Redis")."""
+    if server.cfg.workers > 1 and not os.environ.get("REDIS_URL"):
+        server.log.warning(
+            "WARNING: %d workers and no REDIS_URL: each worker counts the request rates on its "
+            "own, so clients get %d times the throttle's rate. Set REDIS_URL "
+            "(redis://host:6379/0) to share the counts.",
+            server.cfg.workers,
+            server.cfg.workers,
+        )

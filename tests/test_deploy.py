@@ -350,3 +350,29 @@ def test_make_serve_serves_hashed_static_files_for_ever(served):
     # Without the proxy's word, production redirects to HTTPS.
     redirect = url.replace("http://", "https://", 1) + f"/static/{hashed}"
     assert (over_http[0], over_http[1]["Location"]) == (301, redirect)
+
+
+class FakeArbiter:
+    """What gunicorn hands `when_ready`: its settings and its log."""
+
+    def __init__(self, workers: int):
+        self.cfg = type("Config", (), {"workers": workers})()
+        self.warnings = []
+        self.log = type("Log", (), {"warning": lambda _, *args: self.warnings.append(args)})()
+
+
+@pytest.mark.parametrize(
+    ("workers", "redis_url", "warned"),
+    [(3, "", True), (3, "redis://127.0.0.1:6379/0", False), (1, "", False)],
+)
+def test_gunicorn_warns_when_several_workers_would_each_throttle_on_their_own(
+    monkeypatch, workers, redis_url, warned
+):
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    config = runpy.run_path(str(ROOT / "policytracker" / "gunicorn.conf.py"))
+    arbiter = FakeArbiter(workers)
+    config["when_ready"](arbiter)
+    assert bool(arbiter.warnings) == warned
+    if warned:
+        message = arbiter.warnings[0][0] % arbiter.warnings[0][1:]
+        assert "3 workers and no REDIS_URL" in message and "3 times" in message
