@@ -356,8 +356,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- policytracker ---------------------------------------------------------------------------
 
-# Anyone may read the API; turn this off to require an authenticated user for reads too.
+# Anyone may read the API; turn this off to require an authenticated user for reads too. (The
+# schema and its documentation stay public either way: they describe the API, hold no data, and
+# clients are generated from them before anyone has a token.)
 POLICYTRACKER_PUBLIC_READ = env_bool("POLICYTRACKER_PUBLIC_READ", True)
+# Where a page that needs a signed-in reader sends an anonymous one (the login of the browsable
+# API, for any account; the admin's takes staff only), and where a login without `next` lands.
+LOGIN_URL = "/api-auth/login/"
+LOGIN_REDIRECT_URL = "/topics/"
 # Writes (PUT, PATCH, DELETE) must send If-Match with the ETag they read: 428 otherwise.
 POLICYTRACKER_REQUIRE_IF_MATCH = env_bool("POLICYTRACKER_REQUIRE_IF_MATCH", False)
 

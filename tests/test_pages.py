@@ -428,6 +428,39 @@ def test_pages_need_a_login_when_reading_is_not_public(client, topic, settings, 
     assert client.get(url).status_code == 200
 
 
+def test_a_reader_sent_to_log_in_finds_the_login_and_comes_back(client, topic, settings, user):
+    settings.POLICYTRACKER_PUBLIC_READ = False
+    user.set_password("a-long-password-1")
+    user.save()
+
+    sent = client.get("/topics/crisis/")
+    assert sent.status_code == 302
+    login_page = client.get(sent.url)
+    assert login_page.status_code == 200  # not a 404
+    back = client.post(
+        sent.url,
+        {"username": user.username, "password": "a-long-password-1"},
+        REMOTE_ADDR="10.1.1.1",
+    )
+    assert back.status_code == 302 and back.url == "/topics/crisis/"
+    assert client.get(back.url).status_code == 200
+
+    # A login without `next` lands on the topics, not on a 404.
+    client.logout()
+    landed = client.post(
+        "/api-auth/login/",
+        {"username": user.username, "password": "a-long-password-1"},
+        REMOTE_ADDR="10.1.1.2",
+    )
+    assert landed.status_code == 302 and client.get(landed.url).status_code == 200
+
+
+def test_the_schema_and_its_documentation_stay_public(client, settings):
+    settings.POLICYTRACKER_PUBLIC_READ = False
+    for url in ("/api/schema/", "/api/docs/", "/api/redoc/"):
+        assert client.get(url).status_code == 200, url
+
+
 def test_topic_api_links_the_page(api_client, topic):
     body = api_client.get(f"/api/v1/topics/{topic.pk}/").json()
     assert body["page_url"] == "http://testserver/topics/crisis/"
