@@ -251,7 +251,9 @@ def forecast_events(before: dict[int, Outlook], after: dict[int, Outlook]) -> li
     one half (each subscription then applies its own threshold: delivery.py)."""
     events = []
     for option_id, was in before.items():
-        now = after.get(option_id, Outlook(None, None))
+        if option_id not in after:
+            continue  # the option itself was deleted by the write: no forecast to shift
+        now = after[option_id]
         crossed = ((was.support_share or 0) > 0.5) != ((now.support_share or 0) > 0.5)
         moved = was.weighted_mean != now.weighted_mean
         if not (moved or crossed):
@@ -378,7 +380,9 @@ def change_events_create(watch: _Watch, recorded: list[Recorded]) -> list[Change
         events += forecast_events(watch.outlooks, outlooks(watch.outlooks, watch.today))
     if not events:
         return []
-    label(events)
+    events = label(events)
+    if not events:
+        return []
     write, user, request_id = uuid.uuid4(), _current_user(), current_request_id()
     for event in events:
         event.write, event.user, event.request_id = write, user, request_id

@@ -16,18 +16,21 @@ STANCE_WORDS = {
 }
 
 
-def label(events: list[ChangeEvent]) -> None:
+def label(events: list[ChangeEvent]) -> list[ChangeEvent]:
     """Fill each event's topic, `data["records"]` (the labels of what it names, kept for when the
-    records are gone) and title, in a few queries whatever the number of events."""
+    records are gone) and title, in a few queries whatever the number of events. Returns the
+    events that still have a topic: a write that deleted an option or a topic along with what
+    was said of it leaves nothing to tell about them."""
     option_ids = {e.option_id for e in events} | {o for e in events for o in e.option_ids}
     options = PolicyOption.objects.only("slug", "title", "topic_id").in_bulk(option_ids - {None})
     stakeholder_ids = {e.stakeholder_id for e in events}
     stakeholder_ids |= {s for e in events for s in e.stakeholder_ids}
     stakeholders = Stakeholder.objects.only("slug", "name").in_bulk(stakeholder_ids - {None})
     for event in events:
-        if event.option_id and not event.topic_id:
+        if event.option_id and not event.topic_id and event.option_id in options:
             event.topic_id = options[event.option_id].topic_id
-    topics = Topic.objects.only("slug", "title").in_bulk({e.topic_id for e in events})
+    topics = Topic.objects.only("slug", "title").in_bulk({e.topic_id for e in events} - {None})
+    events = [event for event in events if event.topic_id in topics]
     sources = Source.objects.only("title").in_bulk({e.source_id for e in events} - {None})
     records_of = Event.objects.only("title").in_bulk({e.event_id for e in events} - {None})
     for event in events:
@@ -43,9 +46,10 @@ def label(events: list[ChangeEvent]) -> None:
         option = options.get(event.option_id)
         if option:
             records["option"] = {"id": option.pk, "slug": option.slug, "title": option.title}
-        if event.source_id:
+        # (A source or an event deleted by the same write keeps its id, without a label.)
+        if event.source_id in sources:
             records["source"] = {"id": event.source_id, "title": sources[event.source_id].title}
-        if event.event_id:
+        if event.event_id in records_of:
             records["event"] = {"id": event.event_id, "title": records_of[event.event_id].title}
         if event.position_id:
             records["position"] = {
@@ -58,6 +62,7 @@ def label(events: list[ChangeEvent]) -> None:
             event.option_ids = [event.option_id]
         event.data = {**event.data, "records": records}
         event.title = _title(event, records, stakeholders)[:500]
+    return events
 
 
 def _position_label(event: ChangeEvent, records: dict) -> str:

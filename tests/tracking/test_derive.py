@@ -15,7 +15,7 @@ from options.models import (
     SanctionMeasure,
     Stakeholder,
 )
-from options.services import audited_write, record_create
+from options.services import audited_write, record_create, record_delete
 from tests import factories
 
 API = "/api/v1"
@@ -289,3 +289,27 @@ def test_a_disagreement_that_persists_is_not_news_again(seed, editor_client):
     assert response.status_code == 200, response.content
     # Stated −1 and expected +1 still disagree: the stance changed, the divergence did not.
     assert [e.type for e in events_of_last_write()] == [Type.STANCE_CHANGED]
+
+
+def test_a_write_that_deletes_what_it_was_said_of_tells_of_what_is_left(seed):
+    """Deleted with its only position, an option leaves no event to tell (its topic is unknown
+    by then); the events of what remains keep the ids of the records gone."""
+    topic = PolicyOption.objects.get(slug="us-sanctions").topic
+    option = PolicyOption.objects.create(topic=topic, slug="short-lived", title="Short-lived")
+    source = factories.SourceFactory()
+    stakeholder = Stakeholder.objects.get(slug="russia")
+    position = Position.objects.create(
+        stakeholder=stakeholder,
+        option=option,
+        stance=2,
+        basis="stated",
+        as_of=datetime.date(2019, 5, 1),
+        source=source,
+    )
+    before = ChangeEvent.objects.count()
+    with audited_write():
+        record_delete(position)
+        record_delete(option)
+        record_delete(source)
+    assert ChangeEvent.objects.count() == before
+    assert not PolicyOption.objects.filter(slug="short-lived").exists()
