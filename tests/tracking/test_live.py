@@ -174,7 +174,7 @@ def test_stance_change_divergence_retries_and_a_killed_worker(service):
         payloads = [verified(r, subscription["secret"]) for r in received]
         by_type = {payload["type"]: payload["data"] for payload in payloads}
         assert set(by_type) == {"stance.changed", "divergence.appeared"}, payloads
-        assert elapsed < 10, f"delivered in {elapsed:.1f} s"
+        assert elapsed < 15, f"delivered in {elapsed:.1f} s"  # (about 1 s on an idle machine)
         changed = by_type["stance.changed"]
         assert (changed["before"]["stance"], changed["after"]["stance"]) == (1, -2)
         assert changed["data"]["sign_flipped"] is True

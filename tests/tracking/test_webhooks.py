@@ -25,6 +25,7 @@ from options.tracking.webhooks import UnsafeURL, check_url, post
 
 TIMEOUT = 0.5  # seconds: the servers that stall stall for much longer (STALL)
 STALL = 5.0
+SLACK = 2.5  # what a loaded machine may add to a deadline (still well under STALL)
 
 
 def new_secret() -> str:
@@ -338,14 +339,15 @@ def test_a_stalling_server_times_out_within_the_timeout(receiver, path):
     assert outcome.status_code is None
     assert not outcome.succeeded
     assert outcome.error == "timed out after 0.5 s"
-    assert TIMEOUT - 0.05 <= elapsed < TIMEOUT + 1
-    assert TIMEOUT * 1000 - 50 <= outcome.latency_ms < (TIMEOUT + 1) * 1000
+    # (Margins for a loaded machine; without the deadline it would take STALL seconds.)
+    assert TIMEOUT - 0.05 <= elapsed < TIMEOUT + SLACK
+    assert TIMEOUT * 1000 - 50 <= outcome.latency_ms < (TIMEOUT + SLACK) * 1000
 
 
 def test_a_body_dripping_after_a_200_is_cut_at_the_deadline(receiver):
     outcome, elapsed = timed_post(receiver.url("/drip-body"), timeout=TIMEOUT)
 
-    assert elapsed < TIMEOUT + 1
+    assert elapsed < TIMEOUT + SLACK
     # The receiver has answered: a duplicate delivery would not make it answer better.
     assert (outcome.status_code, outcome.succeeded, outcome.error) == (200, True, "")
     assert 1 <= len(outcome.excerpt) < 100
@@ -356,7 +358,7 @@ def test_a_huge_body_is_not_read_to_its_end(receiver):
     outcome, elapsed = timed_post(receiver.url("/endless"), timeout=STALL)
 
     # Reading the endless body would last until the timeout.
-    assert elapsed < 2
+    assert elapsed < STALL - 1
     assert outcome.succeeded
     assert outcome.excerpt == "y" * 1000
 
@@ -366,12 +368,12 @@ def test_connection_refused():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed at once: nothing listens there
 
-    outcome, elapsed = timed_post(f"http://127.0.0.1:{port}/", timeout=2)
+    outcome, elapsed = timed_post(f"http://127.0.0.1:{port}/", timeout=10)
 
     assert outcome.status_code is None
     assert not outcome.succeeded
     assert outcome.error == "connection refused"
-    assert elapsed < 1
+    assert elapsed < 3  # at once, not after the timeout
 
 
 def test_post_connects_to_the_address_it_checked_without_a_second_lookup(
