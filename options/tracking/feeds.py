@@ -174,6 +174,15 @@ KEY_LABELS = {
     "retracted_on": "Retracted on",
     "measure_type": "Measure",
 }
+#: The order facts are told in (then by name): whatever order the database keeps JSON keys in
+#: (PostgreSQL's jsonb sorts them by length).
+KEY_ORDER = {key: position for position, key in enumerate(KEY_LABELS)}
+
+
+def _in_order(keys) -> list[str]:
+    return sorted(set(keys), key=lambda key: (KEY_ORDER.get(key, len(KEY_ORDER)), key))
+
+
 #: Values shown by their label.
 VALUE_CHOICES = {
     "certainty": Event.Certainty,
@@ -254,7 +263,7 @@ def _transition_facts(before, after) -> list[tuple[str, str]]:
     facts = []
     if "stance" in was or "stance" in now:
         facts.append(("Stance", f"{_standing_text(was)} → {_standing_text(now)}"))
-    for key in dict.fromkeys([*was, *now]):
+    for key in _in_order([*was, *now]):
         if key in STANDING_KEYS or key in UNTOLD_KEYS:
             continue
         if key in was and key in now:
@@ -280,10 +289,11 @@ def _data_facts(data: dict) -> list[tuple[str, str]]:
         facts.append(("Bases", ", ".join(told)))
     counts = data.get("counts")
     if isinstance(counts, dict) and counts:
-        told = [f"{count} × {_type_label(kind).lower()}" for kind, count in counts.items()]
+        told = [f"{counts[kind]} × {_type_label(kind).lower()}" for kind in sorted(counts)]
         total = sum(count for count in counts.values() if _number(count))
         facts.append(("Changes", f"{total}: {', '.join(told)}"))
-    for key, value in data.items():
+    for key in _in_order(data):
+        value = data[key]
         if key in UNTOLD_KEYS or isinstance(value, dict | list):
             continue
         facts.append((_key_label(key), _value_text(key, value)))

@@ -240,6 +240,9 @@ class DeliveryAttemptSerializer(serializers.ModelSerializer):
             "error",
             "response_excerpt",
         ]
+        # (Read-only: no bounds from the database's integer range, which differs between
+        # SQLite and PostgreSQL, in the schema.)
+        read_only_fields = fields
         extra_kwargs = {
             "url": {"help_text": "The webhook URL it was sent to."},
             "status_code": {"help_text": "The HTTP status answered; null if none came."},
