@@ -5,6 +5,7 @@ names everyone it concerns in JSON lists: its filters take ids without looking t
 search those lists.
 """
 
+import datetime
 import functools
 import operator
 import re
@@ -14,6 +15,7 @@ from django import forms
 from django.db import connections
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
@@ -28,6 +30,33 @@ from options.api.filters import (
 )
 from options.api.serializers import MAX_ID
 from options.api.serializers.audit import ANONYMOUS_USER_FILTER
+
+
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date and time, as UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601
+    allows (2019-04-30T12:00+22:10), and a time near year 1 or 9999 may have no UTC."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "Enter a date and time between the years 1 and 9999, in UTC.", code="invalid"
+            ) from None
+
+
+class UTCIsoDateTimeRangeField(IsoDateTimeRangeField):
+    def __init__(self, *args, **kwargs):
+        RangeField.__init__(self, (UTCIsoDateTimeField(), UTCIsoDateTimeField()), *args, **kwargs)
+
+
+class DateTimeRangeFilter(filters.IsoDateTimeFromToRangeFilter):
+    """`<name>_after` and `<name>_before`, both inclusive, compared in UTC."""
+
+    field_class = UTCIsoDateTimeRangeField
 
 
 class RecordIdsField(forms.Field):
@@ -128,7 +157,7 @@ class ChangeEventFilterSet(FilterSet):
     source_id = record_ids("source", "Events whose evidence is this source (id, repeatable).")
     write = filters.UUIDFilter(help_text="The events of this write.")
     digest = record_ids("digest", "The events this digest stands for (its id, repeatable).")
-    occurred = filters.IsoDateTimeFromToRangeFilter(
+    occurred = DateTimeRangeFilter(
         help_text="`occurred_after` and `occurred_before`, both inclusive (ISO 8601: "
         "2019-04-30 or 2019-04-30T12:00Z)."
     )
@@ -170,7 +199,7 @@ class DeliveryFilterSet(FilterSet):
         choices=models.Delivery.Status.choices, help_text="Status (repeatable)."
     )
     webhook_id = filters.CharFilter(help_text="The delivery with this `webhook-id` header.")
-    created = filters.IsoDateTimeFromToRangeFilter(
+    created = DateTimeRangeFilter(
         help_text="`created_after` and `created_before`, both inclusive (ISO 8601)."
     )
 

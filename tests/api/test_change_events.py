@@ -379,3 +379,16 @@ def test_the_payload_needs_no_allowed_host(full, settings):
 def test_occurred_is_utc(full):
     assert full.occurred.utcoffset() == datetime.timedelta(0)
     assert timezone.is_aware(full.occurred)
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("2019-04-30T12:00:00+22:10", 200),  # ISO 8601 allows it; PostgreSQL takes only ±15:59
+        ("1494-01-25T20:24:15-23:59", 200),
+        ("0001-01-01T00:00:00+10:00", 400),  # before year 1 in UTC
+    ],
+)
+def test_times_are_compared_in_utc_whatever_their_offset(api_client, value, status):
+    response = api_client.get(URL, {"occurred_after": value})
+    assert response.status_code == status, response.content
