@@ -8,7 +8,8 @@ Live tracking: what changed, told to whoever follows it (docs/tracking.md).
   backoff, by the task queue's workers (`tasks`);
 - `webhooks`: the HTTP side: signatures (Standard Webhooks), the refusal of private addresses,
   bounded requests;
-- `feeds`: Atom and JSON Feed of a topic's or a subscription's events.
+- `feeds`: Atom and JSON Feed of a topic's or a subscription's events; `facts`: what an event
+  says, line by line, in an entry.
 
 The models are in options/models/tracking.py.
 """
