@@ -20,10 +20,7 @@ from options.analysis.asof import (
     Capabilities,
     PositionAsOf,
     Tie,
-    capabilities_as_of,
-    positions_as_of,
     stakeholders_in_brief,
-    ties_as_of,
 )
 from options.analysis.evidence import FULL_EVIDENCE, effective_position, evidence_units
 from options.analysis.intervals import (
@@ -32,6 +29,8 @@ from options.analysis.intervals import (
     forecast_intervals,
     interval_seed,
 )
+from options.analysis.snapshot import TopicSnapshot, topic_snapshot
+from options.analysis.weighted import flips, sign, weighted_mean, weighted_median
 from options.dates import timing_uncertain
 from options.models import PolicyOption, Stakeholder
 
@@ -183,48 +182,7 @@ class Forecast:
         return ids
 
 
-# --- Statistics on integer weights -------------------------------------------------------------
-
-
-def _sign(value: float | None) -> int | None:
-    if value is None:
-        return None
-    return (value > 0) - (value < 0)
-
-
-def flips(before: float | None, after: float | None) -> bool:
-    """Whether the sign goes from one side to the other (zero is not a side)."""
-    return _sign(before) not in (None, 0) and _sign(after) not in (None, 0, _sign(before))
-
-
-def weighted_median(weight_by_stance: Mapping[int, int]) -> float | None:
-    """The weighted median, without bias on ties: the stance at which the cumulative weight
-    (stances ascending) passes half the total; where it reaches exactly half, the midpoint
-    between that stance and the next one that has weight (−2 and +2, equally weighted: 0)."""
-    total = sum(weight_by_stance.values())
-    if total == 0:
-        return None
-    cumulative = 0
-    lower = None
-    for stance in sorted(weight_by_stance):
-        weight = weight_by_stance[stance]
-        if weight == 0:
-            continue
-        if lower is not None:
-            return (lower + stance) / 2
-        cumulative += weight
-        if 2 * cumulative > total:
-            return float(stance)
-        if 2 * cumulative == total:  # integers: exactly half
-            lower = stance
-    raise AssertionError("unreachable: the cumulative weight ends at the total")
-
-
-def _mean(weight_by_stance: Mapping[int, int]) -> float | None:
-    total = sum(weight_by_stance.values())
-    if total == 0:
-        return None
-    return sum(stance * weight for stance, weight in weight_by_stance.items()) / total
+# --- Who could swing it ----------------------------------------------------------------------
 
 
 def pivotal_stakeholders(
@@ -234,8 +192,8 @@ def pivotal_stakeholders(
     weighted median (a move to zero, or from zero, is not a flip), worked out from the totals."""
     total = sum(weight_by_stance.values())
     weighted_sum = sum(stance * weight for stance, weight in weight_by_stance.items())
-    mean, median = _mean(weight_by_stance), weighted_median(weight_by_stance)
-    mean_side, median_side = _sign(mean), _sign(median)
+    mean, median = weighted_mean(weight_by_stance), weighted_median(weight_by_stance)
+    mean_side, median_side = sign(mean), sign(median)
     pivotal = []
     for entry in breakdown:
         units = entry.units
@@ -390,7 +348,7 @@ def _forecast(
     )
     covered = sum(rated(sid) or 0 for sid in standing)
     coverage = covered / known if known else None
-    mean = _mean(weight_by_stance)
+    mean = weighted_mean(weight_by_stance)
     reason = _unranked_reason(option, mean, len(breakdown), coverage, s)
     return Forecast(
         option=option,
@@ -451,21 +409,33 @@ def topic_forecast(
 
     Without `intervals`, the answer has no interval and no stakeholders (and costs one query and
     the Monte Carlo draws less): for those who only need the weighted figures."""
-    if options is None:
-        options = list(PolicyOption.objects.filter(topic_id=topic_id).order_by("title", "id"))
-    option_ids = [option.id for option in options]
-    positions = positions_as_of(option_ids=option_ids, as_of=as_of)
-    by_option: dict[int, dict[int, dict[str, PositionAsOf]]] = {oid: {} for oid in option_ids}
-    for (stakeholder_id, option_id), by_basis in positions.items():
+    snapshot = topic_snapshot(topic_id=topic_id, as_of=as_of, options=options)
+    forecasts = snapshot_forecast(snapshot, basis=basis, unit=unit, intervals=intervals)
+    if intervals:
+        stakeholders = stakeholders_in_brief(
+            sid for forecast in forecasts for sid in forecast.stakeholder_ids()
+        )
+        for forecast in forecasts:
+            forecast.stakeholders = stakeholders
+    return forecasts
+
+
+def snapshot_forecast(
+    snapshot: TopicSnapshot, *, basis: str, unit: str, intervals: bool = True
+) -> list[Forecast]:
+    """The forecasts of a snapshot's options, in the order `topic_forecast` gives; no query.
+    Their `stakeholders` are left for the caller to read."""
+    by_option: dict[int, dict[int, dict[str, PositionAsOf]]] = {o.id: {} for o in snapshot.options}
+    for (stakeholder_id, option_id), by_basis in snapshot.positions.items():
         by_option[option_id][stakeholder_id] = by_basis
-    capabilities = capabilities_as_of(topic_id=topic_id, as_of=as_of)
+    capabilities = snapshot.capabilities
     inputs = _Inputs(
         capabilities=capabilities,
         topic_capability=sum(capabilities.on_topic.values()),
-        # For folding and bloc cohesion: the ties of everyone with a position.
-        ties=ties_as_of(stakeholder_ids={sid for sid, _ in positions}, as_of=as_of),
+        ties=snapshot.ties,
         settings=ForecastSettings.current(),
     )
+    as_of, options = snapshot.as_of, snapshot.options
     forecasts = [
         _forecast(
             option=option,
@@ -494,11 +464,4 @@ def topic_forecast(
             f.option.id,
         )
     )
-    if not intervals:
-        return forecasts
-    stakeholders = stakeholders_in_brief(
-        stakeholder_id for forecast in forecasts for stakeholder_id in forecast.stakeholder_ids()
-    )
-    for forecast in forecasts:
-        forecast.stakeholders = stakeholders
     return forecasts

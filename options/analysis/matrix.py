@@ -4,7 +4,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from options.analysis.asof import ANY_BASIS, PositionAsOf, positions_as_of
+from options.analysis.asof import ANY_BASIS, PositionAsOf, PositionsAsOf, positions_as_of
 from options.analysis.evidence import (
     BASES,
     FULL_EVIDENCE,
@@ -90,19 +90,40 @@ def stance_matrix_build(
     topic's options, by title. Three queries: options, positions, stakeholders.
     """
     options = list(PolicyOption.objects.filter(topic_id=topic_id).order_by("title", "id"))
-    column_of = {option.id: column for column, option in enumerate(options)}
     latest = positions_as_of(
-        option_ids=list(column_of), as_of=as_of, stakeholder_kinds=stakeholder_kinds
+        option_ids=[option.id for option in options],
+        as_of=as_of,
+        stakeholder_kinds=stakeholder_kinds,
     )
+    stakeholders = Stakeholder.objects.filter(
+        id__in={stakeholder_id for stakeholder_id, _ in latest}
+    ).order_by("name", "id")
+    return matrix_assemble(
+        options=options, positions=latest, basis=basis, as_of=as_of, stakeholders=stakeholders
+    )
+
+
+def matrix_assemble(
+    *,
+    options: list[PolicyOption],
+    positions: PositionsAsOf,
+    basis: str,
+    as_of: datetime.date,
+    stakeholders: Iterable[Stakeholder],
+) -> StanceMatrix:
+    """The matrix of `positions` on `options` (its columns, in that order): one row per
+    stakeholder of `stakeholders` with a cell, in that order. No query."""
+    column_of = {option.id: column for column, option in enumerate(options)}
     cells_by_stakeholder: dict[int, list[MatrixCell | None]] = {}
-    for (stakeholder_id, option_id), by_basis in latest.items():
+    for (stakeholder_id, option_id), by_basis in positions.items():
         cell = matrix_cell(by_basis, basis, as_of)
         if cell is not None:
             if stakeholder_id not in cells_by_stakeholder:
                 cells_by_stakeholder[stakeholder_id] = [None] * len(options)
             cells_by_stakeholder[stakeholder_id][column_of[option_id]] = cell
-    stakeholders = Stakeholder.objects.filter(id__in=cells_by_stakeholder).order_by("name", "id")
     rows = [
-        MatrixRow(stakeholder, cells_by_stakeholder[stakeholder.id]) for stakeholder in stakeholders
+        MatrixRow(stakeholder, cells_by_stakeholder[stakeholder.id])
+        for stakeholder in stakeholders
+        if stakeholder.id in cells_by_stakeholder
     ]
     return StanceMatrix(as_of=as_of, basis=basis, options=options, rows=rows)

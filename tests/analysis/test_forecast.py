@@ -7,7 +7,8 @@ import pytest
 
 from options import analysis
 from options.analysis.asof import PositionAsOf
-from options.analysis.forecast import Counted, pivotal_stakeholders, weighted_median
+from options.analysis.forecast import Counted, pivotal_stakeholders
+from options.analysis.weighted import weighted_median
 from tests import factories
 from tests.analysis.conftest import (
     APRIL_1,
