@@ -20,6 +20,14 @@ from options.interchange.common import (
     stakeholder_entity_id,
     stakeholders_with_sources,
 )
+from options.interchange.ftm_values import (
+    ftm_country,
+    ftm_date,
+    ftm_name,
+    ftm_url,
+    ftm_values,
+    ftm_wikidata_id,
+)
 from options.models import SanctionMeasure, Source, Stakeholder
 
 # The FtM schema of each kind of stakeholder. A state acts through its government, a public
@@ -79,53 +87,52 @@ def _ftm_entity(entity_id: str, schema: str, properties: dict, referents: list[s
 
 def ftm_stakeholder(stakeholder: Stakeholder, sources: list[Source], links: RecordLinks) -> dict:
     """A stakeholder as an FtM entity of the schema its kind maps to. Its OpenSanctions ID,
-    when known, is a referent: the same entity in OpenSanctions."""
+    when known, is a referent: the same entity in OpenSanctions. Values as FtM cleans them
+    (`ftm_values`)."""
     properties = {
-        "name": [stakeholder.name],
-        "alias": list(stakeholder.aliases),
-        "country": [stakeholder.country.code.lower()] if stakeholder.country else [],
-        "wikidataId": [stakeholder.wikidata_id] if stakeholder.wikidata_id else [],
-        "notes": [stakeholder.description] if stakeholder.description else [],
-        "sourceUrl": list(dict.fromkeys(links.source_url(source) for source in sources)),
+        "name": ftm_values([stakeholder.name], ftm_name),
+        "alias": ftm_values(stakeholder.aliases, ftm_name),
+        "country": ftm_values([stakeholder.country.code], ftm_country),
+        "wikidataId": ftm_values([stakeholder.wikidata_id], ftm_wikidata_id),
+        "notes": ftm_values([stakeholder.description]),
+        "sourceUrl": ftm_values((links.source_url(source) for source in sources), ftm_url),
     }
     if stakeholder.kind != Kind.PERSON:
-        properties["classification"] = [stakeholder.get_kind_display()]
+        properties["classification"] = ftm_values([stakeholder.get_kind_display()])
     return _ftm_entity(
         stakeholder_entity_id(stakeholder.pk),
         FTM_SCHEMA_BY_KIND[stakeholder.kind],
         properties,
-        [stakeholder.opensanctions_id] if stakeholder.opensanctions_id else [],
+        ftm_values([stakeholder.opensanctions_id]),
     )
-
-
-def _iso(date) -> list[str]:
-    return [date.isoformat()] if date else []
 
 
 def ftm_sanction(measure: SanctionMeasure, links: RecordLinks) -> dict:
     """A sanction measure as an FtM Sanction on its target: the legal basis is the program, the
     programme code its id, the measure type the scope (`provisions`), the option's title the
     summary and its status the status; dates: `startDate` (in effect), `listingDate`, `endDate`,
-    and `date`, when it was threatened."""
+    and `date`, when it was threatened. Values as FtM cleans them (`ftm_values`)."""
     authority = measure.imposing_authority
     return _ftm_entity(
         sanction_entity_id(measure.pk),
         "Sanction",
         {
             "entity": [stakeholder_entity_id(measure.target_id)],
-            "authority": [authority.name] if authority else [],
-            "country": [authority.country.code.lower()] if authority and authority.country else [],
-            "program": [measure.legal_basis] if measure.legal_basis else [],
-            "programId": [measure.programme_code] if measure.programme_code else [],
-            "provisions": [measure.get_measure_type_display()],
-            "status": [measure.option.get_status_display()],
-            "summary": [measure.option.title],
-            "description": [measure.description] if measure.description else [],
-            "startDate": _iso(measure.effective_date),
-            "listingDate": _iso(measure.listed_date),
-            "endDate": _iso(measure.end_date),
-            "date": _iso(measure.threatened_date),
-            "sourceUrl": [links.source_url(measure.source)] if measure.source else [],
+            "authority": ftm_values([authority.name if authority else ""]),
+            "country": ftm_values([authority.country.code if authority else ""], ftm_country),
+            "program": ftm_values([measure.legal_basis]),
+            "programId": ftm_values([measure.programme_code]),
+            "provisions": ftm_values([measure.get_measure_type_display()]),
+            "status": ftm_values([measure.option.get_status_display()]),
+            "summary": ftm_values([measure.option.title]),
+            "description": ftm_values([measure.description]),
+            "startDate": ftm_values([measure.effective_date], ftm_date),
+            "listingDate": ftm_values([measure.listed_date], ftm_date),
+            "endDate": ftm_values([measure.end_date], ftm_date),
+            "date": ftm_values([measure.threatened_date], ftm_date),
+            "sourceUrl": ftm_values(
+                [links.source_url(measure.source) if measure.source else ""], ftm_url
+            ),
         },
         [],
     )

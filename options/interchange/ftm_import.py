@@ -1,6 +1,10 @@
 """
 The FollowTheMoney import: FtM entities, one a line (e.g. an OpenSanctions extract, or this
 service's own FtM export), read back into stakeholders, matching the ones already here.
+
+An entity of this service's own export keeps its stakeholder's id, `policytracker-stakeholder-<id>`
+(`common.stakeholder_entity_id`): that is the stakeholder it matches, whoever else has its name,
+provided it is still recognisably that stakeholder (one of its names, or its OpenSanctions ID).
 """
 
 import re
@@ -16,7 +20,8 @@ from django.utils.text import slugify
 from django_countries import countries
 
 from options import services
-from options.interchange.common import CHUNK_SIZE, ID_PREFIX, Kind
+from options.interchange.common import CHUNK_SIZE, ID_PREFIX, Kind, stakeholder_entity_id
+from options.interchange.ftm_values import ftm_name
 from options.models import Stakeholder
 
 # The kind of a stakeholder created from an entity of each schema (LegalEntity: a party of
@@ -33,6 +38,8 @@ KIND_BY_FTM_SCHEMA = {
 FTM_COUNTRY_PROPERTIES = ["country", "nationality", "citizenship", "jurisdiction", "mainCountry"]
 FTM_DESCRIPTION_PROPERTIES = ["notes", "description", "summary"]
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
+# The id of a stakeholder in this service's own export (`stakeholder_entity_id`).
+OWN_STAKEHOLDER_ID = re.compile(rf"{re.escape(ID_PREFIX)}stakeholder-([1-9][0-9]*)")
 
 
 class FtMImportError(Exception):
@@ -79,7 +86,17 @@ class FtMEntity:
     @property
     def known_ids(self) -> set[str]:
         """The ids under which OpenSanctions may know the entity: its own and its referents'."""
-        return {i for i in [self.id, *self.referents] if not i.startswith(ID_PREFIX)}
+        return {i for i in [self.id, *self.referents] if i and not i.startswith(ID_PREFIX)}
+
+    @property
+    def own_stakeholder_id(self) -> int | None:
+        """The id of the stakeholder this entity is, if it comes from this service's export
+        (its id `policytracker-stakeholder-<id>`)."""
+        match = OWN_STAKEHOLDER_ID.fullmatch(self.id)
+        return int(match.group(1)) if match else None
+
+    def __str__(self) -> str:
+        return f"{self.schema} “{self.first(['name'])}” ({self.id})"
 
 
 def _strings(value, what: str, line_number: int) -> list[str]:
@@ -118,8 +135,9 @@ def parse_ftm_line(line: bytes | str, line_number: int) -> FtMEntity | None:
 
 def name_key(name: str) -> str:
     """What names are compared by: case, accents and spacing aside ("NICOLAS  Maduro" is
-    "Nicolás Maduro")."""
-    decomposed = unicodedata.normalize("NFKD", name)
+    "Nicolás Maduro"), and what FtM cleans out of a name (quotes around it, invisible
+    characters), so that a name is its export's."""
+    decomposed = unicodedata.normalize("NFKD", ftm_name(name))
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(bare.casefold().split())
 
@@ -160,12 +178,19 @@ class FtMImportReport:
     unchanged: int = 0
     # Entities of schemata that are not imported (sanctions, addresses, ownerships…), by schema.
     not_imported: Counter = field(default_factory=Counter)
-    # Entities that match several stakeholders and were left alone, each said in words.
-    ambiguous: list[str] = field(default_factory=list)
+    # Entities that match several stakeholders and were left alone, each said in words: its
+    # line, then the stakeholders it could be, then how to choose.
+    ambiguous: list[list[str]] = field(default_factory=list)
+    # Entities with the id of a stakeholder here (policytracker-stakeholder-<id>) that has none
+    # of their names nor their OpenSanctions ID, left alone, each said in words.
+    mismatched: list[str] = field(default_factory=list)
+    # Entities with the id of a stakeholder that is not here (deleted since the export, or the
+    # id of another database), matched as any other entity instead: each, and what came of it.
+    unknown_ids: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
-        return sum(self.not_imported.values()) + len(self.ambiguous)
+        return sum(self.not_imported.values()) + len(self.ambiguous) + len(self.mismatched)
 
 
 class _StakeholderIndex:
@@ -189,6 +214,14 @@ class _StakeholderIndex:
         self.by_name[name_key(stakeholder.name)].add(stakeholder.pk)
         for alias in stakeholder.aliases:
             self.by_alias[name_key(alias)].add(stakeholder.pk)
+
+    def is_recognisably(self, stakeholder: Stakeholder, entity: FtMEntity) -> bool:
+        """Whether the entity has one of the stakeholder's names or aliases (by `name_key`), or
+        its OpenSanctions ID."""
+        names = {name_key(name) for name in [stakeholder.name, *stakeholder.aliases]}
+        return bool(names & {name_key(name) for name in entity.names}) or (
+            stakeholder.opensanctions_id in entity.known_ids
+        )
 
     def matches(self, entity: FtMEntity) -> list[Stakeholder]:
         """The stakeholders an entity is: those with one of its ids as their OpenSanctions ID,
@@ -251,33 +284,101 @@ def _save(stakeholder: Stakeholder, line_number: int) -> None:
     stakeholder.save()
 
 
+def _described(stakeholder: Stakeholder) -> str:
+    return f"{stakeholder_entity_id(stakeholder.pk)} “{stakeholder.name}” (slug {stakeholder.slug})"
+
+
+def _why(stakeholder: Stakeholder, entity: FtMEntity) -> str:
+    """Why the entity matched the stakeholder (`_StakeholderIndex.matches`), in words."""
+    if stakeholder.opensanctions_id in entity.known_ids:
+        return f"by its OpenSanctions ID {stakeholder.opensanctions_id}"
+    keys = {name_key(name) for name in entity.names}
+    if name_key(stakeholder.name) in keys:
+        return "by its name"
+    primary = {name_key(name) for name in entity.values("name")}
+    alias = next((alias for alias in stakeholder.aliases if name_key(alias) in primary), "")
+    return f"by its alias “{alias}”"
+
+
+def _ambiguity(entity: FtMEntity, line_number: int, matches: list[Stakeholder]) -> list[str]:
+    """What the report says of an entity that matches several stakeholders: which they are,
+    and how an editor chooses one."""
+    by_opensanctions_id = matches[0].opensanctions_id in entity.known_ids
+    choose = (
+        f"To choose, give the entity the id of the right one in the file (e.g. "
+        f'"id": "{stakeholder_entity_id(matches[0].pk)}")'
+    )
+    if by_opensanctions_id:
+        choose += f", or take the OpenSanctions ID {matches[0].opensanctions_id} off the others"
+    elif entity.opensanctions_id:
+        choose += f", or give the right one the OpenSanctions ID {entity.opensanctions_id}"
+    return [
+        f"line {line_number}: {entity} could be any of {len(matches)} stakeholders:",
+        *(f"{_described(stakeholder)}, {_why(stakeholder, entity)}" for stakeholder in matches),
+        f"{choose}; then import again.",
+    ]
+
+
+def _complete(
+    stakeholder: Stakeholder, entity: FtMEntity, line_number: int, report: FtMImportReport
+) -> None:
+    if _fill_blanks(stakeholder, entity):
+        _save(stakeholder, line_number)
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+def _create(
+    entity: FtMEntity, line_number: int, index: _StakeholderIndex, report: FtMImportReport
+) -> Stakeholder:
+    name = entity.first(["name"])
+    if not name:
+        raise FtMImportError(line_number, f"the {entity.schema} {entity.id} has no name.")
+    stakeholder = Stakeholder(name=name, kind=_kind_for(entity), slug=index.free_slug(name))
+    _fill_blanks(stakeholder, entity)
+    _save(stakeholder, line_number)
+    report.created += 1
+    return stakeholder
+
+
 def _import_entity(
     entity: FtMEntity, line_number: int, index: _StakeholderIndex, report: FtMImportReport
 ) -> None:
+    """Complete the stakeholder the entity is, or create it, or say why not.
+
+    An entity of this service's export is the stakeholder of its id, if it is recognisably that
+    stakeholder; if that stakeholder has none of its names nor its OpenSanctions ID, it is left
+    alone (`mismatched`: the file may come from another database, whose ids name other
+    stakeholders). An id of a stakeholder that is not here (deleted since the export, or
+    another database's) is noted (`unknown_ids`), and the entity matched as any other."""
+    pk = entity.own_stakeholder_id
+    if pk is not None and pk in index.by_id:
+        stakeholder = index.by_id[pk]
+        if not index.is_recognisably(stakeholder, entity):
+            report.mismatched.append(
+                f"line {line_number}: {entity} has none of the names nor the OpenSanctions ID "
+                f"of {_described(stakeholder)}"
+            )
+            return
+        _complete(stakeholder, entity, line_number, report)
+        index.add(stakeholder)
+        return
     matches = index.matches(entity)
     if len(matches) > 1:
-        slugs = ", ".join(stakeholder.slug for stakeholder in matches)
-        report.ambiguous.append(
-            f"line {line_number}: {entity.schema} “{entity.first(['name'])}” ({entity.id}) "
-            f"matches {len(matches)} stakeholders ({slugs})"
-        )
-        return
-    if matches:
+        report.ambiguous.append(_ambiguity(entity, line_number, matches))
+        outcome = "ambiguous (listed above)"
+    elif matches:
         stakeholder = matches[0]
-        if _fill_blanks(stakeholder, entity):
-            _save(stakeholder, line_number)
-            report.updated += 1
-        else:
-            report.unchanged += 1
+        _complete(stakeholder, entity, line_number, report)
+        index.add(stakeholder)
+        outcome = f"matched {_described(stakeholder)}, {_why(stakeholder, entity)}"
     else:
-        name = entity.first(["name"])
-        if not name:
-            raise FtMImportError(line_number, f"the {entity.schema} {entity.id} has no name.")
-        stakeholder = Stakeholder(name=name, kind=_kind_for(entity), slug=index.free_slug(name))
-        _fill_blanks(stakeholder, entity)
-        _save(stakeholder, line_number)
-        report.created += 1
-    index.add(stakeholder)
+        stakeholder = _create(entity, line_number, index, report)
+        index.add(stakeholder)
+        outcome = f"created {_described(stakeholder)}"
+    if pk is not None:
+        report.unknown_ids.append(f"line {line_number}: {entity}: {outcome}")
 
 
 def ftm_import(*, lines: Iterable[bytes | str], dry_run: bool = False) -> FtMImportReport:
@@ -285,12 +386,14 @@ def ftm_import(*, lines: Iterable[bytes | str], dry_run: bool = False) -> FtMImp
     extract), all or nothing.
 
     A Person, Organization, Company, PublicBody or LegalEntity entity that matches a stakeholder
-    (by OpenSanctions ID first, then by name: see `_StakeholderIndex.matches`) fills in the
+    (by its id if it has one of this service's export, see `_import_entity`; else by
+    OpenSanctions ID first, then by name: see `_StakeholderIndex.matches`) fills in the
     stakeholder's blank fields; one that matches none becomes a new stakeholder; one that
-    matches several is left alone (`ambiguous`). Entities of other schemata are counted and left
-    alone. A line that is not an entity, or would make an invalid stakeholder, raises
-    FtMImportError with its number, and nothing is saved; nor is anything with `dry_run`.
-    Every change is in the audit trail, one record per stakeholder, by no user."""
+    matches several is left alone (`ambiguous`), as is one with the id of a stakeholder it is
+    not (`mismatched`). Entities of other schemata are counted and left alone. A line that is
+    not an entity, or would make an invalid stakeholder, raises FtMImportError with its number,
+    and nothing is saved; nor is anything with `dry_run`. Every change is in the audit trail,
+    one record per stakeholder, by no user."""
     report = FtMImportReport()
     with transaction.atomic():
         with services.audited_write():

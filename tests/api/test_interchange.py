@@ -366,6 +366,73 @@ def test_ftm_entities_are_what_the_schema_describes(api_client, world, openapi, 
     }
 
 
+@pytest.fixture
+def untidy(world):
+    """A stakeholder and a sanction measure whose values FtM would clean: spacing, quotes
+    around a name, invisible characters, repeated aliases, a URL without a path, a date of a
+    year FtM cannot read."""
+    exiles = factories.StakeholderFactory(
+        name=' "Los  Colectivos" ',
+        kind="community",
+        aliases=["Colectivos", "Colectivos\u200b", "los colectivos"],
+        description="  Armed groups.\u00ad\n",
+        wikidata_id="Q7",
+        country="VE",
+    )
+    exiles.sources.add(factories.SourceFactory(url="HTTPS://example.org"), world["report"])
+    factories.SanctionMeasureFactory(
+        option=world["freeze"].option,
+        imposing_authority=world["united_states"],
+        target=exiles,
+        legal_basis="  Executive Order\u2009 13850",
+        programme_code=" VENEZUELA-EO13850 ",
+        description="\x00",
+        threatened_date=datetime.date(999, 12, 31),
+        effective_date=datetime.date(2019, 1, 28),
+        source=factories.SourceFactory(url="https://example.org/list?year=2019"),
+    )
+    return exiles
+
+
+def test_ftm_values_are_as_ftm_cleans_them(api_client, untidy):
+    entities = {entity["id"]: entity for entity in ftm(api_client)}
+
+    assert entities[sid(untidy)]["properties"] == {
+        "name": ["Los Colectivos"],
+        "alias": ["Colectivos", "los colectivos"],
+        "country": ["ve"],
+        "wikidataId": ["Q7"],
+        "notes": ["Armed groups."],
+        "sourceUrl": ["https://example.org/report", "https://example.org/"],
+        "classification": ["Community or interest group"],
+    }
+    [sanction] = [e for e in entities.values() if e["properties"].get("entity") == [sid(untidy)]]
+    assert sanction["properties"] == {
+        "entity": [sid(untidy)],
+        "authority": ["United States"],
+        "country": ["us"],
+        "program": ["Executive Order  13850"],
+        "programId": ["VENEZUELA-EO13850"],
+        "provisions": ["Asset freeze"],
+        "status": ["In force"],
+        "summary": ["US sanctions on the government"],
+        "startDate": ["2019-01-28"],
+        "sourceUrl": ["https://example.org/list?year=2019"],
+    }
+
+
+def test_ftm_entities_load_unchanged_in_the_followthemoney_library(api_client, untidy):
+    # The library is not a requirement (tests/test_ftm_values.py): skipped without it.
+    followthemoney = pytest.importorskip("followthemoney")
+    entities = ftm(api_client)
+
+    for entity in entities:
+        # As a reader of data it does not trust loads it: every value cleaned again.
+        loaded = followthemoney.model.get_proxy(entity, cleaned=False)
+        assert loaded.to_dict() == entity
+    assert len(entities) == (5 + 1) + (1 + 1)
+
+
 def test_ftm_of_an_empty_database_is_empty(api_client):
     assert ftm(api_client) == []
 
