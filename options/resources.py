@@ -21,6 +21,7 @@ import json
 import re
 from io import BytesIO
 
+import openpyxl
 import tablib
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, SlugField, TextField
@@ -31,8 +32,17 @@ from openpyxl import Workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 from tablib.formats._xlsx import XLSXFormat
 
-from options import models, services
+from options import import_limits, models, services
 from options.api import csv_export
+from options.tracking import derive
+
+
+class _ImportRolledBack(Exception):
+    """Rolls an import's write back when the library rolled its rows back."""
+
+    def __init__(self, result):
+        super().__init__()
+        self.result = result
 
 
 class CSV(base_formats.CSV):
@@ -53,6 +63,10 @@ class CSV(base_formats.CSV):
     return alone, and applies to every format and column (numbers turned to text included)."""
 
     def create_dataset(self, in_stream, **kwargs):
+        # The limits on rows and cells first (options/import_limits.py), as a stream.
+        if isinstance(in_stream, bytes) and self.encoding:
+            in_stream = in_stream.decode(self.encoding)
+        import_limits.check_csv_text(in_stream)
         dataset = super().create_dataset(in_stream, **kwargs)
         unescaped = tablib.Dataset(headers=dataset.headers)
         for row in dataset:
@@ -64,7 +78,27 @@ class CSV(base_formats.CSV):
 
 class XLSX(base_formats.XLSX):
     """XLSX, with text kept as text: tablib writes a value that starts with "=" (a quote could)
-    as a formula, which the spreadsheet would run, and which reads back empty."""
+    as a formula, which the spreadsheet would run, and which reads back empty.
+
+    Read as the library reads it (the active sheet, the first row as headers, values rather
+    than formulas), within the limits of options/import_limits.py: the archive is checked
+    before openpyxl opens it, and the reading stops at the first row or cell over."""
+
+    def create_dataset(self, in_stream):
+        import_limits.check_xlsx_archive(in_stream)
+        workbook = openpyxl.load_workbook(BytesIO(in_stream), read_only=True, data_only=True)
+        try:
+            rows = import_limits.limited_rows(workbook.active.iter_rows(values_only=True))
+            dataset = tablib.Dataset()
+            headers = next(rows, None)
+            if headers is None:
+                return dataset
+            dataset.headers = list(headers)
+            for row in rows:
+                dataset.append(list(row))
+            return dataset
+        finally:
+            workbook.close()
 
     def export_data(self, dataset, **kwargs):
         workbook = Workbook()
@@ -86,8 +120,22 @@ class XLSX(base_formats.XLSX):
         return stream.getvalue()
 
 
+class JSON(base_formats.JSON):
+    """JSON (a list of objects, one a row), within the limits of options/import_limits.py."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes) and self.encoding:
+            in_stream = in_stream.decode(self.encoding)
+        rows = json.loads(in_stream)
+        dataset = tablib.Dataset()
+        if isinstance(rows, list):
+            rows = list(import_limits.limited_rows(rows, headers=False))
+        dataset.dict = rows
+        return dataset
+
+
 #: What the admin offers, in this order.
-FORMATS = (CSV, XLSX, base_formats.JSON)
+FORMATS = (CSV, XLSX, JSON)
 
 
 # Widgets: each reads one cell strictly (a ValueError is reported on its column) and writes it
@@ -285,9 +333,34 @@ class AuditedResource(resources.ModelResource):
                 f"The columns are: {', '.join(columns)}."
             )
 
+    def import_data(self, dataset, dry_run=False, **kwargs):
+        """An import is one write of the write services (options/services.py): one transaction,
+        one historical record per object, and its change events derived once for the whole
+        file (a digest where it makes many). A preview (`dry_run`), rolled back whatever
+        happens, derives none. If the library rolls the rows back (a row failed), the write is
+        rolled back with them, change events included."""
+        if dry_run:
+            with derive.not_derived():
+                return super().import_data(dataset, dry_run=True, **kwargs)
+        try:
+            with services.audited_write():
+                result = super().import_data(dataset, dry_run=False, **kwargs)
+                if self._rolled_back(result, kwargs):
+                    raise _ImportRolledBack(result)
+        except _ImportRolledBack as rolled_back:
+            return rolled_back.result
+        return result
+
+    @staticmethod
+    def _rolled_back(result, kwargs) -> bool:
+        """Whether the library rolled the rows back (as its `import_data` decides)."""
+        return result.has_errors() or (
+            kwargs.get("rollback_on_validation_errors") and result.has_validation_errors()
+        )
+
     def import_row(self, row, instance_loader, **kwargs):
-        # A row is one write of the write services (options/services.py): one historical record
-        # per object, however many fields and links it sets.
+        # Each row joins the import's write (import_data); alone (a caller of import_row), a row
+        # is a write of its own.
         with services.audited_write():
             return super().import_row(row, instance_loader, **kwargs)
 

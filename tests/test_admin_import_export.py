@@ -27,6 +27,13 @@ def admin_url(model, view: str) -> str:
     return reverse(f"admin:options_{model._meta.model_name}_{view}")
 
 
+@pytest.fixture(autouse=True)
+def preview_folder(settings, tmp_path):
+    """Previews wait in this test's own folder (options/admin/import_previews.py)."""
+    settings.IMPORT_PREVIEW_DIR = str(tmp_path / "previews")
+    return tmp_path / "previews"
+
+
 @pytest.fixture
 def editor(django_user_model):
     """A member of the editors group who may log in to the admin. Without a password: hashing

@@ -9,20 +9,24 @@ meanwhile (`EditCheckForm`), and imports and exports spreadsheets where it has a
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import router
 from django.db.models import URLField
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords, to_historic
 from simple_history.utils import get_m2m_reverse_field_name
 
-from options import models, resources, services
+from options import import_limits, models, resources, services
+from options.admin import import_previews
 
 RECORD_FIELDSET = ("Record", {"fields": ("created", "updated"), "classes": ("collapse",)})
 
@@ -73,7 +77,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
     - the request id of each change listed.
     """
 
-    history_list_display = ["request_id"]
+    history_list_display = ["request_id", "server_request_id"]
 
     # A page's save (the object, its many-to-many fields, its inlines) is one write of the
     # write services (options/services.py), and so is each delete.
@@ -167,11 +171,20 @@ class SpreadsheetAdmin(ImportExportMixin):
     An import is previewed first: every row is validated and saved in a transaction that is
     rolled back (the library's dry run), and the page shows what would be created, changed or
     left as it is, or each bad row's errors. Confirming imports the file again, all or nothing.
-    An export takes the changelist's filters and search."""
+    An export takes the changelist's filters and search.
+
+    A file over the limits of options/import_limits.py (size, XLSX unpacked, rows, cell length)
+    is refused on the upload form, before the preview. Between preview and confirmation the
+    file waits under a name the server made and recorded in the editor's session, which alone
+    may confirm or cancel it; it is removed then, or after an hour unconfirmed
+    (options/admin/import_previews.py)."""
 
     formats = resources.FORMATS
-    # The library's page, listing a file's errors as messages rather than tracebacks.
+    # The library's page, listing a file's errors as messages rather than tracebacks, with a
+    # "Cancel" beside "Confirm import", and the refusal of a confirmation.
     import_template_name = "admin/options/import.html"
+    import_form_class = import_previews.LimitedImportForm
+    confirm_form_class = import_previews.PreviewConfirmForm
     # Every column, always, so that an export re-imports (the library's field picker also
     # needs an inline script, which the Content-Security-Policy blocks).
     export_form_class = ExportForm
@@ -214,3 +227,118 @@ class SpreadsheetAdmin(ImportExportMixin):
             opts = self.model._meta
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
         return super().process_result(result, request)
+
+    # Import limits and previews (options/import_limits.py, options/admin/import_previews.py).
+
+    def get_tmp_storage_class(self):
+        storage_class = super().get_tmp_storage_class()
+        if not issubclass(storage_class, import_previews.PreviewStorage):
+            raise ImproperlyConfigured(
+                "IMPORT_EXPORT_TMP_STORAGE_CLASS must be a storage of "
+                "options.admin.import_previews, whose names cannot be forged."
+            )
+        return storage_class
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        # As the library's, but joining the chunks once (it adds them one by one).
+        storage = self.get_tmp_storage_class()(
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        storage.save(b"".join(import_file.chunks()))
+        return storage
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # A file over a limit, found as it is read: say which, not the exception's name.
+        if isinstance(e, import_limits.RefusedFile):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def import_action(self, request, **kwargs):
+        """The upload and its preview. A preview that can be confirmed is recorded in the
+        session; any other stored file is removed at once, and so are expired previews."""
+        storage_class = self.get_tmp_storage_class()
+        storage_class.remove_expired()
+        try:
+            response = super().import_action(request, **kwargs)
+        except BaseException:
+            self._discard_upload(request, storage_class)
+            raise
+        confirm_form = (getattr(response, "context_data", None) or {}).get("confirm_form")
+        if confirm_form is None:
+            self._discard_upload(request, storage_class)
+        else:
+            import_previews.issue(
+                request,
+                confirm_form.initial["import_file_name"],
+                model=self.model._meta.label_lower,
+                file_format=confirm_form.initial["format"],
+                resource=confirm_form.initial["resource"],
+                storage_class=storage_class,
+            )
+        return response
+
+    @staticmethod
+    def _discard_upload(request, storage_class):
+        upload = request.FILES.get("import_file") if request.method == "POST" else None
+        name = getattr(upload, "tmp_storage_name", None)
+        if name:
+            storage_class(name=name).remove()
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """Confirm import, or cancel it: only a preview issued to this session, for this model,
+        format and resource; anything else is refused, reading and removing nothing. The
+        preview is removed afterwards, whatever happened."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        name = request.POST.get("import_file_name", "")
+        if not import_previews.issued(
+            request,
+            name,
+            model=self.model._meta.label_lower,
+            file_format=request.POST.get("format", ""),
+            resource=request.POST.get("resource", ""),
+        ):
+            age = import_previews.max_age()
+            return self.refuse_confirmation(
+                request,
+                "This import cannot be confirmed: its preview was not made in this session (for "
+                "this list, in this format), or it was already confirmed or cancelled, or it "
+                "expired (a preview waits "
+                + (f"{age // 60} minutes" if age >= 120 else f"{age} seconds")
+                + " for its confirmation). Nothing was imported.",
+            )
+        storage = self.get_tmp_storage_class()(name=name)
+        try:
+            if "cancel" in request.POST:
+                messages.info(request, "The import was cancelled: nothing was imported.")
+                opts = self.model._meta
+                return HttpResponseRedirect(
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+                )
+            return super().process_import(request, **kwargs)
+        except import_previews.PreviewGone:
+            return self.refuse_confirmation(
+                request,
+                "This import cannot be confirmed: its preview is gone (it expired, or was "
+                "confirmed meanwhile). Nothing was imported.",
+            )
+        except import_limits.RefusedFile as error:  # the limits were lowered meanwhile
+            return self.refuse_confirmation(request, f"{error} Nothing was imported.")
+        finally:
+            storage.remove()
+            import_previews.forget(request, name)
+
+    def refuse_confirmation(self, request, message):
+        """The import page, with `message` instead of its form, answered 400."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import",
+            "opts": self.model._meta,
+            "refusal": message,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context, status=400)

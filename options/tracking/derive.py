@@ -97,14 +97,15 @@ class _Watch:
 
 
 _watch: ContextVar[_Watch | None] = ContextVar("watching", default=None)
+_not_derived: ContextVar[bool] = ContextVar("not_derived", default=False)
 
 
 @contextmanager
-def watching() -> Iterator[_Watch]:
+def watching() -> Iterator[_Watch | None]:
     """Within the block, note the analysis's answers before each watched record changes. A block
-    within a block joins it."""
+    within a block joins it; inside `not_derived()`, nothing is watched (None)."""
     outer = _watch.get()
-    if outer is not None:
+    if outer is not None or _not_derived.get():
         yield outer
         return
     watch = _Watch(today=timezone.localdate())
@@ -113,6 +114,18 @@ def watching() -> Iterator[_Watch]:
         yield watch
     finally:
         _watch.reset(token)
+
+
+@contextmanager
+def not_derived() -> Iterator[None]:
+    """Within the block, writes derive no change events: for writes that are rolled back
+    whatever happens, such as an import's preview (asking the analysis before and after each
+    row would cost far more than the rows)."""
+    token = _not_derived.set(True)
+    try:
+        yield
+    finally:
+        _not_derived.reset(token)
 
 
 # --- Before: what the analysis says, before each record changes -------------------------------
@@ -370,9 +383,11 @@ def record_events(recorded: list[Recorded], old_values: dict) -> list[ChangeEven
 # --- The whole ------------------------------------------------------------------------------
 
 
-def change_events_create(watch: _Watch, recorded: list[Recorded]) -> list[ChangeEvent]:
+def change_events_create(watch: _Watch | None, recorded: list[Recorded]) -> list[ChangeEvent]:
     """Record the change events of a write whose records are saved (call it inside its
-    transaction), and their deliveries."""
+    transaction), and their deliveries; none for a write that was not watched."""
+    if watch is None:
+        return []
     events = record_events(recorded, watch.old_values)
     if watch.standings:
         events += stance_events(watch.standings, standings(watch.standings, watch.today))

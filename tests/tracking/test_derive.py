@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import tablib
 from django.core.management import call_command
 from django.db import transaction
 
@@ -15,7 +16,9 @@ from options.models import (
     SanctionMeasure,
     Stakeholder,
 )
+from options.resources import PositionResource
 from options.services import audited_write, record_create, record_delete
+from options.tracking import derive
 from tests import factories
 
 API = "/api/v1"
@@ -257,7 +260,7 @@ def test_an_import_of_many_positions_makes_one_digest(seed, editor_client):
         }
         for stakeholder in stakeholders
     ]
-    response = editor_client.post(f"{API}/positions/", body, format="json")
+    response = editor_client.post(f"{API}/positions/bulk/", body, format="json")
     assert response.status_code == 201, response.content
     events = events_of_last_write()
     [digest] = [e for e in events if e.type == Type.CHANGES_DIGEST]
@@ -313,3 +316,70 @@ def test_a_write_that_deletes_what_it_was_said_of_tells_of_what_is_left(seed):
         record_delete(source)
     assert ChangeEvent.objects.count() == before
     assert not PolicyOption.objects.filter(slug="short-lived").exists()
+
+
+def _positions_file(stakeholders, option, source, stance=1) -> tablib.Dataset:
+    data = tablib.Dataset(
+        headers=["stakeholder", "topic", "option", "stance", "basis", "as_of", "source"]
+    )
+    for stakeholder in stakeholders:
+        data.append(
+            [
+                stakeholder.slug,
+                option.topic.slug,
+                option.slug,
+                stance,
+                "stated",
+                "2019-05-01",
+                source.slug,
+            ]
+        )
+    return data
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """How many times the analysis was asked for forecasts by the derivation."""
+    calls = []
+    real = derive.outlooks
+
+    def counted(option_ids, today):
+        calls.append(set(option_ids))
+        return real(option_ids, today)
+
+    monkeypatch.setattr(derive, "outlooks", counted)
+    return calls
+
+
+def test_an_import_preview_derives_nothing_and_a_confirmed_import_derives_once(seed, asked):
+    # Asking the analysis before and after each row made a 1,000-row preview take minutes.
+    option = PolicyOption.objects.get(slug="us-military-intervention")
+    stakeholders = list(Stakeholder.objects.exclude(positions__option=option).order_by("pk")[:12])
+    source = option.topic.sources.first()
+    data = _positions_file(stakeholders, option, source)
+    events_before = ChangeEvent.objects.count()
+
+    preview = PositionResource().import_data(data, dry_run=True)
+    assert not preview.has_errors() and not preview.has_validation_errors()
+    assert asked == [] and ChangeEvent.objects.count() == events_before
+
+    result = PositionResource().import_data(data, dry_run=False)
+    assert not result.has_errors()
+    assert asked == [{option.pk}, {option.pk}]  # before the first row, after the last
+    events = events_of_last_write()
+    assert len({event.write for event in events}) == 1  # the whole file is one write
+    [digest] = [e for e in events if e.type == Type.CHANGES_DIGEST]
+    assert digest.data["counts"][Type.STANCE_CHANGED] == 12
+
+
+def test_an_import_rolled_back_leaves_no_change_event(seed):
+    option = PolicyOption.objects.get(slug="us-military-intervention")
+    stakeholders = list(Stakeholder.objects.exclude(positions__option=option).order_by("pk")[:3])
+    data = _positions_file(stakeholders, option, option.topic.sources.first())
+    data.append([stakeholders[0].slug, option.topic.slug, option.slug, 9, "stated", "x", "?"])
+    positions, events = Position.objects.count(), ChangeEvent.objects.count()
+
+    result = PositionResource().import_data(data, dry_run=False, rollback_on_validation_errors=True)
+
+    assert result.has_validation_errors()
+    assert (Position.objects.count(), ChangeEvent.objects.count()) == (positions, events)
