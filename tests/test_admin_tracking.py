@@ -102,6 +102,20 @@ def test_adding_a_subscription_shows_its_secret_once(admin_client, admin_user, s
     assert subscription.secret not in listed
 
 
+def test_the_feed_links_shown_are_under_the_public_address_with_its_path(
+    admin_client, admin_user, settings
+):
+    settings.BASE_URL = "https://example.org/tracker"
+    subscription = models.Subscription.objects.create(
+        owner=admin_user, url="https://hooks.example.org/in"
+    )
+
+    page = admin_client.get(admin_url(models.Subscription, "change", subscription.pk))
+
+    feed = f"https://example.org/tracker/api/v1/feeds/subscriptions/{subscription.pk}.atom"
+    assert f'href="{feed}?token={subscription.feed_token}"' in page.content.decode()
+
+
 @pytest.mark.parametrize("url", ["http://127.0.0.1/", "https://10.1.2.3/hook"])
 def test_a_private_webhook_url_is_refused_with_a_form_error(admin_client, settings, url):
     settings.WEBHOOK_ALLOW_PRIVATE = False

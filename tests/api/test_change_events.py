@@ -6,6 +6,7 @@ import json
 import uuid
 
 import pytest
+from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone
 
 from options import models
@@ -365,6 +366,21 @@ def test_the_payload_of_a_digest_counts_its_events(filtered, settings):
         == f"http://127.0.0.1:8000/api/v1/change-events/{filtered['digest'].pk}/"
     )
     assert payload["data"]["topic"]["url"].startswith("http://127.0.0.1:8000/api/v1/topics/")
+
+
+def test_the_payload_keeps_the_path_of_base_url_and_adds_no_prefix_twice(full, settings):
+    # Mounted under a prefix behind a proxy: the links are under it, whether the payload is made
+    # in a worker (no script prefix) or in a request already under the prefix.
+    settings.BASE_URL = "https://example.org/tracker/"
+    base = f"https://example.org/tracker/api/v1/change-events/{full.pk}/"
+
+    assert change_event_payload(full)["data"]["url"] == base
+    set_script_prefix("/tracker/")
+    try:
+        assert change_event_payload(full)["data"]["url"] == base
+        assert get_script_prefix() == "/tracker/"  # the thread's own, given back
+    finally:
+        set_script_prefix("/")
 
 
 def test_the_payload_needs_no_allowed_host(full, settings):

@@ -7,10 +7,6 @@ and, in `data["records"]`, their labels as they were. It is shown from those alo
 reading the records (which may be gone, and would cost a query each).
 """
 
-import urllib.parse
-
-from django.conf import settings
-from django.test import RequestFactory
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -21,6 +17,7 @@ from options.api.serializers.audit import BriefUserSerializer
 from options.api.serializers.base import StrictModelSerializer
 from options.api.serializers.fast_read import DetailURLField
 from options.api.serializers.fields import NamedChoiceField
+from options.tracking.addresses import under_base_url
 
 ChangeEvent = models.ChangeEvent
 
@@ -217,16 +214,8 @@ def change_event_payload(change_event: ChangeEvent) -> dict:
     """A webhook's body (the Standard Webhooks convention): `type`, `timestamp` (when the change
     happened, ISO 8601) and `data`, the change event as the API shows it, its URLs absolute
     under settings.BASE_URL."""
-    base = urllib.parse.urlsplit(settings.BASE_URL)
-    secure = base.scheme == "https"
-    port = base.port or (443 if secure else 80)
-    request = RequestFactory().get(
-        "/", secure=secure, SERVER_NAME=base.hostname, SERVER_PORT=str(port)
-    )
-    # The host is the service's own address, from its settings, not a client's: reversing a
-    # URL need not check it against ALLOWED_HOSTS.
-    request.get_host = lambda: base.netloc
-    # Sent to the subscription's owner, a signed-in user of the service: who wrote is shown.
-    context = {"request": request, "show_users": True}
-    data = ChangeEventSerializer(change_event, context=context).data
+    with under_base_url() as request:
+        # Sent to the subscription's owner, a signed-in user of the service: who wrote is shown.
+        context = {"request": request, "show_users": True}
+        data = ChangeEventSerializer(change_event, context=context).data
     return {"type": change_event.type, "timestamp": data["occurred"], "data": data}

@@ -4,7 +4,6 @@ Subscriptions (their secret shown once) and their deliveries, with each attempt'
 
 import urllib.parse
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,6 +16,7 @@ from options.api.serializers.change_events import ChangeEventTypeField
 from options.api.serializers.fast_read import DetailURLField
 from options.api.serializers.fields import NamedChoiceField, StrictFloatField, brief
 from options.tracking import webhooks
+from options.tracking.addresses import under_base_url
 
 ChangeEvent = models.ChangeEvent
 
@@ -47,6 +47,9 @@ class EventTypesField(serializers.ListField):
 def feed_urls(subscription: models.Subscription, request=None) -> dict[str, str]:
     """The subscription's Atom and JSON feeds (options/api/feeds.py), with the token that opens
     them: under the request's address, or without one under the service's (BASE_URL)."""
+    if request is None:
+        with under_base_url() as request:
+            return feed_urls(subscription, request)
     query = urllib.parse.urlencode({"token": subscription.feed_token})
     urls = {}
     for kind in ("atom", "json"):
@@ -55,7 +58,7 @@ def feed_urls(subscription: models.Subscription, request=None) -> dict[str, str]
             kwargs={"subscription_id": subscription.pk},
             request=request,
         )
-        urls[kind] = f"{url if request else settings.BASE_URL + url}?{query}"
+        urls[kind] = f"{url}?{query}"
     return urls
 
 
