@@ -16,10 +16,13 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from rest_framework import exceptions
 
 from options import analysis
+from options.api.authentication import TokenAuthentication
 from options.api.serializers import EventSerializer, PositionSerializer
 from options.api.serializers.reading import read_queryset
 from options.figures import (
@@ -66,8 +69,28 @@ class AsOfForm(forms.Form):
 # --- Pages ------------------------------------------------------------------------------------------
 
 
-def _public_read_or_login(request):
+def _public_read_or_login(request) -> HttpResponse | None:
+    """None if the request may read the pages; else the answer that refuses it.
+
+    Reading may be public (POLICYTRACKER_PUBLIC_READ); if not, a signed-in browser reads, and
+    so does a script with an API token (`Authorization: Token <key>`, as the API takes it: the
+    SVG is embedded in reports built by scripts). Without credentials, a redirect to the login
+    page; with a bad token, 401, as the API answers (429 past the failed tokens' rate).
+    """
     if settings.POLICYTRACKER_PUBLIC_READ or request.user.is_authenticated:
+        return None
+    try:
+        authenticated = TokenAuthentication().authenticate(request)
+    except exceptions.Throttled as refused:
+        response = HttpResponse(refused.detail, status=429, content_type="text/plain")
+        response["Retry-After"] = str(refused.wait)
+        return response
+    except exceptions.AuthenticationFailed as refused:
+        response = HttpResponse(refused.detail, status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = TokenAuthentication().authenticate_header(request)
+        return response
+    if authenticated is not None:
+        request.user = authenticated[0]
         return None
     return redirect_to_login(request.get_full_path())
 

@@ -13,6 +13,7 @@ from django.test import Client
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from tests import factories
 from tests.settings_probe import settings_in_a_fresh_process
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +253,19 @@ def test_a_forged_x_forwarded_for_does_not_escape_the_failed_token_count(failed_
     ]
 
     assert statuses == [401] * TOKENS + [429]
+
+
+def test_the_pages_count_bad_tokens_as_the_api_does(editor, failed_token_rate, settings):
+    # With reading not public, the pages take API tokens (options/views.py): a script fetching
+    # the SVG with guessed tokens is held back as it would be at the API.
+    settings.POLICYTRACKER_PUBLIC_READ = False
+    _, valid = AuthToken.objects.create(editor)
+    topic = factories.TopicFactory()
+    svg = f"/topics/{topic.slug}/stance-matrix.svg"
+
+    statuses = [token_client(random_key(n)).get(svg).status_code for n in range(TOKENS)]
+    blocked = token_client(valid).get(svg)
+
+    assert statuses == [401] * TOKENS
+    assert blocked.status_code == 429 and 1 <= int(blocked["Retry-After"]) <= 60
+    assert token_client(valid, address=OTHER).get(svg).status_code == 200

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from knox.models import AuthToken
 
 from options import figures
 from options.models import Stakeholder
@@ -426,6 +427,24 @@ def test_pages_need_a_login_when_reading_is_not_public(client, topic, settings, 
     assert response.status_code == 302 and "/login/" in response.url
     client.force_login(user)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/topics/", "/topics/crisis/", "/topics/crisis/stance-matrix.svg", "/stakeholders/minister/"],
+)
+def test_pages_take_an_api_token_when_reading_is_not_public(client, topic, settings, user, url):
+    # A script building a report fetches the SVG with the token it uses for the API.
+    settings.POLICYTRACKER_PUBLIC_READ = False
+    _, key = AuthToken.objects.create(user=user)
+
+    response = client.get(url, HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+
+    refused = client.get(url, HTTP_AUTHORIZATION="Token " + "0" * len(key))
+    assert refused.status_code == 401
+    assert refused["WWW-Authenticate"] == "Token"
+    assert b"Invalid token." in refused.content
 
 
 def test_a_reader_sent_to_log_in_finds_the_login_and_comes_back(client, topic, settings, user):
