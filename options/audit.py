@@ -3,8 +3,8 @@ The audit trail's recording side, on django-simple-history.
 
 Every model of the app declares `history = AuditTrail(...)`: each save and delete writes a
 historical record (the object's field values then, the many-to-many links it tracks, who, when)
-and, through `AuditedRecord`, the id of the request that made it (`X-Request-ID`, see
-`options.middleware`).
+and, through `AuditedRecord`, the id of the request that made it (`X-Request-ID`, and the
+server's own id for it, see `options.middleware`).
 
 One write through the API or the admin saves an object and then sets its many-to-many fields;
 simple-history alone would record a row per step. Inside `one_record_per_object()` (used by the
@@ -44,10 +44,19 @@ class _Block:
 _block: ContextVar[_Block | None] = ContextVar("one_record_per_object", default=None)
 
 
+def current_request():
+    """The request being served (simple-history's middleware keeps it), or None outside one."""
+    return getattr(HistoricalRecords.context, "request", None)
+
+
 def current_request_id() -> str:
     """The id of the request being served (set by RequestIDMiddleware), or "" outside one."""
-    request = getattr(HistoricalRecords.context, "request", None)
-    return getattr(request, "id", "")
+    return getattr(current_request(), "id", "")
+
+
+def current_server_request_id() -> str:
+    """The server's id of the request being served (RequestIDMiddleware), or "" outside one."""
+    return getattr(current_request(), "server_id", "")
 
 
 class AuditedRecord(models.Model):
@@ -60,6 +69,17 @@ class AuditedRecord(models.Model):
         default=current_request_id,
         db_index=True,
         help_text="The X-Request-ID of the request that made the change; empty outside one.",
+    )
+    server_request_id = models.CharField(
+        "server request ID",
+        max_length=32,
+        blank=True,
+        default=current_server_request_id,
+        db_index=True,
+        help_text=(
+            "The server's own id of the request that made the change (X-Server-Request-ID), "
+            "unique to the request, whatever X-Request-ID the client sent; empty outside one."
+        ),
     )
 
     class Meta:

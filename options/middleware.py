@@ -1,7 +1,13 @@
 """
-Request IDs: every request gets one, every response carries it in `X-Request-ID`, and the audit
-trail records it with each change, so that a change can be traced to the request that made it
-(and a client's logs to the server's).
+Request IDs: every request gets two, every response carries them (`X-Request-ID`,
+`X-Server-Request-ID`), and the audit trail records both with each change, so that a change can
+be traced to the request that made it (and a client's logs to the server's).
+
+- The request id (`request.id`) is the client's `X-Request-ID` when it sent a valid one, so that
+  it can find its changes under its own id; else the server id.
+- The server id (`request.server_id`) is always made by the server, unique to the request: a
+  client may send any request id, even one another request used, but cannot make its changes
+  pass for another request's.
 
 `RequestIDLogFilter` puts the request's id in every log line.
 
@@ -19,21 +25,23 @@ from django.http import HttpRequest, HttpResponse
 from options import routers
 
 REQUEST_ID_HEADER = "X-Request-ID"
+SERVER_REQUEST_ID_HEADER = "X-Server-Request-ID"
 # What a client may send: short and harmless in a log line or a header.
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
 
-def request_id_from(request: HttpRequest) -> str:
-    """The client's `X-Request-ID` when it is valid (at most 200 of A-Z a-z 0-9 . _ -), else a
-    new one (32 hex digits)."""
+def request_id_from(request: HttpRequest, server_id: str) -> str:
+    """The client's `X-Request-ID` when it is valid (at most 200 of A-Z a-z 0-9 . _ -), else
+    `server_id`."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     if VALID_REQUEST_ID.fullmatch(incoming):
         return incoming
-    return uuid.uuid4().hex
+    return server_id
 
 
 class RequestIDMiddleware:
-    """Sets `request.id` and answers it in the `X-Request-ID` header of every response.
+    """Sets `request.id` and `request.server_id` and answers them in the `X-Request-ID` and
+    `X-Server-Request-ID` headers of every response.
 
     First in MIDDLEWARE, so that responses made by other middleware (redirects, static files,
     CSRF failures) and error pages carry it too.
@@ -43,23 +51,26 @@ class RequestIDMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.id = request_id_from(request)
+        request.server_id = uuid.uuid4().hex
+        request.id = request_id_from(request, request.server_id)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.id
+        response[SERVER_REQUEST_ID_HEADER] = request.server_id
         return response
 
 
 class RequestIDLogFilter(logging.Filter):
-    """Gives every log record `request_id`: the id of the request it was logged in (the record's
-    own request, as Django's request logger gives it, else the request being served), or "-"
-    outside one. So that a server error's traceback in the log is found from the `X-Request-ID`
-    its client got."""
+    """Gives every log record `request_id` and `server_request_id`: the ids of the request it
+    was logged in (the record's own request, as Django's request logger gives it, else the
+    request being served), or "-" outside one. So that a server error's traceback in the log is
+    found from the `X-Request-ID` or `X-Server-Request-ID` its client got."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from options.audit import current_request_id  # the models' module: not at import
+        from options.audit import current_request  # the models' module: not at import
 
-        request_id = getattr(getattr(record, "request", None), "id", "") or current_request_id()
-        record.request_id = request_id or "-"
+        request = getattr(record, "request", None) or current_request()
+        record.request_id = getattr(request, "id", "") or "-"
+        record.server_request_id = getattr(request, "server_id", "") or "-"
         return True
 
 

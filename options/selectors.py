@@ -61,6 +61,7 @@ class Change:
     type: str  # created, changed or deleted
     user: AbstractBaseUser | None
     request_id: str
+    server_request_id: str
     changes: list[FieldChange]
     snapshot: dict[str, Any]  # every field's value after the change; links as lists of ids
     object_exists: bool
@@ -101,9 +102,11 @@ def change_feed(
     since: datetime.datetime | None = None,
     username: str | None = None,
     request_id: str | None = None,
+    server_request_id: str | None = None,
 ) -> ChangeList:
     """The changes to objects of `audited_models`, newest first: those made at or after
-    `since`, by the user named `username`, in the request `request_id` (each if given)."""
+    `since`, by the user named `username`, in the request `request_id` (the client's id) or
+    `server_request_id` (the server's) (each if given)."""
     parts = []
     for index, model in enumerate(audited_models):
         history = get_history_model_for_model(model).objects.all()
@@ -113,6 +116,8 @@ def change_feed(
             history = history.filter(history_user__username=username)
         if request_id is not None:
             history = history.filter(request_id=request_id)
+        if server_request_id is not None:
+            history = history.filter(server_request_id=server_request_id)
         parts.append(_keys(index, history))
     keys = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return ChangeList(audited_models, keys.order_by(*NEWEST_FIRST))
@@ -205,6 +210,7 @@ def _model_changes(model: type[models.Model], history_ids: list[int]) -> list[Ch
                 type=HISTORY_TYPES[record.history_type],
                 user=record.history_user,
                 request_id=record.request_id,
+                server_request_id=record.server_request_id,
                 changes=field_changes,
                 snapshot=values,
                 object_exists=record.object_exists,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from options import models
-from options.api.serializers import AUDITED_COLLECTIONS
+from options.api.serializers import audited_collections
 from options.api.serializers.audit import ANONYMOUS_USER_FILTER
 from tests import factories
 from tests.test_admin import FACTORIES, admin_url
@@ -75,6 +75,7 @@ def test_create_change_and_delete_are_recorded_with_user_request_and_values(
         "type": "changed",
         "user": brief_user(editor),
         "request_id": changed["X-Request-ID"],
+        "server_request_id": changed["X-Server-Request-ID"],
         "changes": [
             {"field": "stance", "old": 1, "new": -1},
             {"field": "quote", "old": "", "new": "No."},
@@ -85,6 +86,7 @@ def test_create_change_and_delete_are_recorded_with_user_request_and_values(
     assert change["snapshot"]["as_of"] == "2019-04-30"
     assert creation["type"] == "created"
     assert creation["request_id"] == "create-1"
+    assert creation["server_request_id"] == created["X-Server-Request-ID"] != "create-1"
     assert creation["user"] == brief_user(editor)
     # Created: the fields, from nothing…
     assert {"field": "stance", "old": None, "new": 1} in creation["changes"]
@@ -166,15 +168,19 @@ def test_changes_outside_a_request_have_no_user_nor_request_id(api_client):
     source = factories.SourceFactory(title="A report")
 
     [creation] = history(api_client, "sources", source.pk)
-    assert (creation["user"], creation["request_id"]) == (None, None)
+    assert (creation["user"], creation["request_id"], creation["server_request_id"]) == (
+        None,
+        None,
+        None,
+    )
     # The API's name for the field, not the model's.
     assert "web_url" in creation["snapshot"]
     assert "url" not in creation["snapshot"]
 
 
-@pytest.mark.parametrize("collection", [name for name in AUDITED_COLLECTIONS if "-" not in name])
+@pytest.mark.parametrize("collection", [name for name in audited_collections() if "-" not in name])
 def test_snapshots_name_the_fields_as_the_api_does(api_client, collection):
-    model = AUDITED_COLLECTIONS[collection]
+    model = audited_collections()[collection]
     obj = FACTORIES[model]()
     detail = api_client.get(f"{API}/{collection}/{obj.pk}/").json()
 
@@ -186,7 +192,7 @@ def test_snapshots_name_the_fields_as_the_api_does(api_client, collection):
 def test_load_seed_records_every_object_once_as_created():
     call_command("load_seed", stdout=io.StringIO())
 
-    for model in AUDITED_COLLECTIONS.values():
+    for model in audited_collections().values():
         records = model.history.all()
         assert records.count() == model.objects.count(), model
         assert set(records.values_list("history_type", "history_user", "request_id")) <= {
@@ -303,6 +309,32 @@ def test_changes_filter_by_since_user_collection_and_request(user_client, editor
     ]
     request_id = three_changes["changed"]["X-Request-ID"]
     assert kinds(request_id=request_id) == [("positions", "changed")]
+    server_request_id = three_changes["changed"]["X-Server-Request-ID"]
+    assert kinds(server_request_id=server_request_id) == [("positions", "changed")]
+
+
+def test_a_client_reusing_a_request_id_cannot_pass_its_changes_for_the_other_requests(
+    editor_client, user_client, position_data
+):
+    # Two requests under one X-Request-ID (a client may send any): the server's own ids keep
+    # them apart, in the audit trail and in the feed's filter.
+    first = editor_client.post(f"{API}/positions/", position_data, HTTP_X_REQUEST_ID="mine")
+    second = editor_client.post(
+        f"{API}/positions/", {**position_data, "basis": "expected"}, HTTP_X_REQUEST_ID="mine"
+    )
+    assert first.status_code == second.status_code == 201
+    assert first["X-Request-ID"] == second["X-Request-ID"] == "mine"
+    assert first["X-Server-Request-ID"] != second["X-Server-Request-ID"]
+
+    shared = user_client.get(CHANGES, {"request_id": "mine"}).json()["results"]
+    assert [(c["object_id"], c["server_request_id"]) for c in shared] == [
+        (second.json()["id"], second["X-Server-Request-ID"]),
+        (first.json()["id"], first["X-Server-Request-ID"]),
+    ]
+    [own] = user_client.get(CHANGES, {"server_request_id": first["X-Server-Request-ID"]}).json()[
+        "results"
+    ]
+    assert (own["object_id"], own["request_id"]) == (first.json()["id"], "mine")
 
 
 def test_anonymous_readers_are_not_told_who_changed_what(api_client, user_client, three_changes):
@@ -368,7 +400,7 @@ def test_changes_queries_do_not_grow_with_changes(api_client, django_assert_max_
     with django_assert_max_num_queries(len(few)):
         response = api_client.get(CHANGES, {"limit": 500})
     assert response.json()["count"] > 300
-    assert len(few) <= 2 + 2 * len(AUDITED_COLLECTIONS) + 9
+    assert len(few) <= 2 + 2 * len(audited_collections()) + 9
 
 
 # --- X-Request-ID ----------------------------------------------------------------------------
@@ -386,9 +418,11 @@ def test_changes_queries_do_not_grow_with_changes(api_client, django_assert_max_
         "/api/schema/",
     ],
 )
-def test_every_response_carries_a_request_id(client, url):
+def test_every_response_carries_a_request_id_and_the_servers_own(client, url):
     response = client.get(url)
     assert GENERATED_ID.fullmatch(response["X-Request-ID"]), response.status_code
+    # Without an id from the client, the request's id is the server's.
+    assert response["X-Server-Request-ID"] == response["X-Request-ID"]
 
 
 def test_every_request_gets_its_own_id(api_client):
@@ -409,21 +443,27 @@ def test_every_request_gets_its_own_id(api_client):
 )
 def test_a_valid_incoming_request_id_is_kept_and_others_replaced(client, sent, kept):
     response = client.get(f"{API}/health/", HTTP_X_REQUEST_ID=sent)
+    assert GENERATED_ID.fullmatch(response["X-Server-Request-ID"])
     if kept:
         assert response["X-Request-ID"] == sent
     else:
-        assert GENERATED_ID.fullmatch(response["X-Request-ID"])
+        assert response["X-Request-ID"] == response["X-Server-Request-ID"]
 
 
-def test_the_schema_documents_the_request_id_header_on_every_response(api_client):
+def test_the_schema_documents_the_request_id_headers_on_every_response(api_client):
     schema = api_client.get("/api/schema/?format=json").json()
-    assert "X-Request-ID" in schema["components"]["headers"]
+    names = ["X-Request-ID", "X-Server-Request-ID"]
+    assert set(names) <= set(schema["components"]["headers"])
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             for code, response in operation["responses"].items():
-                assert response.get("headers", {}).get("X-Request-ID") == {
-                    "$ref": "#/components/headers/X-Request-ID"
-                }, (method, path, code)
+                headers = response.get("headers", {})
+                for name in names:
+                    assert headers.get(name) == {"$ref": f"#/components/headers/{name}"}, (
+                        method,
+                        path,
+                        code,
+                    )
 
 
 # --- Admin -----------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ class HistoryMixin:
     )
     def history(self, request, pk=None):
         """Every change recorded, newest first, paged: when, what type (`created`, `changed`,
-        `deleted`), by whom (`user`), in which request (`request_id`, the `X-Request-ID` of its
-        response), each changed field's old and new value (`changes`) and every field's value
+        `deleted`), by whom (`user`), in which request (`request_id` and `server_request_id`, the
+        `X-Request-ID` and `X-Server-Request-ID` of its response), each changed field's old and new value (`changes`) and every field's value
         after the change (`snapshot`). The history outlives the object: after a delete, the
         object answers 404 but its history is still served, ending with the delete."""
         reject_unknown_query_parameters(request, PAGE_PARAMETERS)
@@ -53,9 +53,11 @@ class ChangesView(generics.ListAPIView):
     """Every change recorded by the audit trail, across all collections, newest first, paged.
     Each entry says which object changed (`collection`, `object_id`, and `url` while it
     exists), when, how (`created`, `changed`, `deleted`), by whom, in which request
-    (`request_id`), with the changed fields' old and new values and a snapshot of every field.
-    `since`, `user`, `collection` and `request_id` narrow it down; a request's `X-Request-ID`
-    finds what that request changed. Who made a change is shown to signed-in readers only."""
+    (`request_id`, `server_request_id`), with the changed fields' old and new values and a
+    snapshot of every field. `since`, `user`, `collection`, `request_id` and `server_request_id`
+    narrow it down. A request's `X-Request-ID` finds the changes made under that id (a client
+    chooses it, and may reuse it); its `X-Server-Request-ID`, made by the server, finds exactly
+    what that one request changed. Who made a change is shown to signed-in readers only."""
 
     permission_classes = [PublicRead]
     serializer_class = serializers.ChangeSerializer
@@ -73,10 +75,12 @@ class ChangesView(generics.ListAPIView):
         query = read_query(serializers.ChangesQuerySerializer, self.request, paged=True)
         if query.get("user") and not self.request.user.is_authenticated:
             raise ValidationError({"user": [ANONYMOUS_USER_FILTER]})
-        collections = list(dict.fromkeys(query["collection"])) or serializers.AUDITED_COLLECTIONS
+        audited = serializers.audited_collections()
+        collections = list(dict.fromkeys(query["collection"])) or audited
         return selectors.change_feed(
-            audited_models=[serializers.AUDITED_COLLECTIONS[name] for name in collections],
+            audited_models=[audited[name] for name in collections],
             since=query.get("since"),
             username=query.get("user"),
             request_id=query.get("request_id"),
+            server_request_id=query.get("server_request_id"),
         )

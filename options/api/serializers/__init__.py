@@ -13,10 +13,10 @@ The names other modules use are importable from here.
 """
 
 from options.api.serializers.audit import (
-    AUDITED_COLLECTIONS,
     ChangeSerializer,
     ChangesQuerySerializer,
     ChangeTypeField,
+    audited_collections,
 )
 from options.api.serializers.base import EXPECTED_VERSIONS
 from options.api.serializers.fields import MAX_ID, BriefRelatedField
@@ -34,7 +34,7 @@ from options.api.serializers.resources import (
 )
 
 __all__ = [
-    "AUDITED_COLLECTIONS",
+    "audited_collections",
     "EXPECTED_VERSIONS",
     "MAX_ID",
     "AffiliationSerializer",

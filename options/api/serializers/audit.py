@@ -5,31 +5,47 @@ and the query of the feed of changes.
 
 import functools
 
+from django.apps import apps
 from django.db.models import Model
 from django.urls import NoReverseMatch
+from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from options import models
 from options.audit import HISTORY_TYPES
 
-# Every audited model, by the name of its collection in the URL. Disputes and participants have
-# no endpoint of their own (they are shown inside their position and event), but a history.
-AUDITED_COLLECTIONS = {
-    "topics": models.Topic,
-    "stakeholders": models.Stakeholder,
-    "affiliations": models.Affiliation,
-    "options": models.PolicyOption,
-    "sanction-measures": models.SanctionMeasure,
-    "sources": models.Source,
-    "positions": models.Position,
-    "events": models.Event,
-    "influences": models.Influence,
-    "position-disputes": models.PositionDispute,
-    "event-participants": models.EventParticipant,
-}
-COLLECTION_OF_MODEL = {model: name for name, model in AUDITED_COLLECTIONS.items()}
+
+@functools.cache
+def audited_collections() -> dict[str, type[Model]]:
+    """Every audited model (one with a `history`), by the name of its collection: the router's
+    prefix for those with an endpoint, in the router's order; then the others, by their plural
+    in kebab case (disputes and participants, shown inside their position and event, have a
+    history but no endpoint of their own).
+
+    Read from the router when first asked, not at import: the router is built from the views,
+    which import this module."""
+    from options.api.urls import router
+
+    audited = [
+        model
+        for model in apps.get_app_config("options").get_models()
+        if hasattr(model, "history") and not model.__name__.startswith("Historical")
+    ]
+    collections = {
+        prefix: viewset.queryset.model
+        for prefix, viewset, _ in router.registry
+        if viewset.queryset.model in audited
+    }
+    for model in audited:
+        if model not in collections.values():
+            collections[slugify(str(model._meta.verbose_name_plural))] = model
+    return collections
+
+
+def collection_of(model: type[Model]) -> str:
+    """The name of `model`'s collection (see `audited_collections`)."""
+    return {model: name for name, model in audited_collections().items()}[model]
 
 
 @functools.cache
@@ -87,13 +103,16 @@ class ChangeTypeField(serializers.ChoiceField):
 
 
 class CollectionField(serializers.ChoiceField):
-    """A model, shown as the name of its collection."""
+    """The name of an audited collection; reads a model as the name of its collection.
+
+    Its choices are the collections (`audited_collections`), known once the router is built,
+    after this module: each serializer that has one sets them in `get_fields`, at use."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=list(AUDITED_COLLECTIONS), **kwargs)
+        super().__init__(choices=[], **kwargs)
 
     def to_representation(self, model):
-        return COLLECTION_OF_MODEL[model]
+        return collection_of(model)
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -113,7 +132,17 @@ class ChangeSerializer(serializers.Serializer):
     )
     request_id = serializers.CharField(
         allow_null=True,
-        help_text="The `X-Request-ID` of the request that made it; null if none (a command).",
+        help_text=(
+            "The `X-Request-ID` of the request that made it (the client's, if it sent one); "
+            "null if none (a command)."
+        ),
+    )
+    server_request_id = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "The server's own id of the request that made it (`X-Server-Request-ID`), unique to "
+            "that request whatever `X-Request-ID` the client sent; null if none (a command)."
+        ),
     )
     changes = FieldChangeSerializer(
         many=True,
@@ -144,9 +173,15 @@ class ChangeSerializer(serializers.Serializer):
         except NoReverseMatch:
             return None
 
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["collection"].choices = list(audited_collections())
+        return fields
+
     def to_representation(self, change):
         data = super().to_representation(change)
         data["request_id"] = data["request_id"] or None
+        data["server_request_id"] = data["server_request_id"] or None
         names = api_field_names(change.model)
         if names:
             data["snapshot"] = {
@@ -168,7 +203,7 @@ class ChangesQuerySerializer(serializers.Serializer):
         required=False, max_length=150, help_text="Only changes made by this user (username)."
     )
     collection = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(AUDITED_COLLECTIONS)),
+        child=CollectionField(),
         required=False,
         default=list,
         help_text="Only changes to objects of these collections (repeatable).",
@@ -178,3 +213,13 @@ class ChangesQuerySerializer(serializers.Serializer):
         max_length=200,
         help_text="Only changes made by the request with this `X-Request-ID`.",
     )
+    server_request_id = serializers.CharField(
+        required=False,
+        max_length=32,
+        help_text="Only changes made by the request with this `X-Server-Request-ID`.",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["collection"].child.choices = list(audited_collections())
+        return fields
