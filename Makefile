@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker install install-dev chromium test lint format check-migrations pytest fuzz schema superuser token clean bench bench-pg
+.PHONY: run serve worker install install-dev chromium test lint lint-schema format check-migrations pytest fuzz schema superuser token clean bench bench-pg
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -77,9 +77,9 @@ if debug:
 endef
 export SERVE_PREFLIGHT
 
-## test: install, then lint, migrations check and the whole test suite (schema check included);
-## CI (.ci/run) adds the fuzz run
-test: install-dev chromium lint check-migrations pytest
+## test: install, then lint, migrations check, the schema's lint and the whole test suite
+## (schema check included); CI (.ci/run) adds the fuzz run
+test: install-dev chromium lint check-migrations lint-schema pytest
 
 # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 chromium:
@@ -95,6 +95,21 @@ chromium:
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## lint-schema: lint the committed OpenAPI schema, docs/openapi.yaml, with Redocly CLI
+## (redocly.yaml) and Spectral (.spectral.yaml), installed by npm from package-lock.json
+lint-schema: node_modules/.installed
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	  node_modules/.bin/redocly lint --config redocly.yaml docs/openapi.yaml
+	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity warn docs/openapi.yaml
+
+# The linters' node_modules are reinstalled only when package.json or its lock file changes.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "make lint-schema needs Node.js 20 or later and npm (apt-get install nodejs npm)."; \
+	  exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
 
 format: install-dev
 	$(BIN)/ruff check --fix .
@@ -134,4 +149,4 @@ token: install
 	$(BIN)/python manage.py create_api_token $(ACCOUNT)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles node_modules

@@ -264,14 +264,33 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Admin imports (django-import-export) ------------------------------------------------------
 # An admin import's file waits between its preview and its confirmation, which another worker
-# may serve: in Redis when there is one (shared by every server), else in this machine's
-# temporary folder (shared by its workers; not this process's memory).
+# may serve: in Redis when there is one (shared by every server), else in a folder of this
+# machine (shared by its workers; not this process's memory). Either way under a random name
+# that the server makes and records in the editor's session, which alone may confirm it; it is
+# removed once confirmed or cancelled, or when older than IMPORT_PREVIEW_MAX_AGE seconds (by
+# the next import, or Redis's expiry). options/admin/import_previews.py.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = (
-    "import_export.tmp_storages.CacheStorage"
+    "options.admin.import_previews.PreviewCacheStorage"
     if REDIS_URL
-    else "import_export.tmp_storages.TempFolderStorage"
+    else "options.admin.import_previews.PreviewFolderStorage"
 )
+IMPORT_PREVIEW_MAX_AGE = int(os.environ.get("POLICYTRACKER_IMPORT_PREVIEW_MAX_AGE", "3600"))
+# The previews' folder without Redis; empty: policytracker-import-previews in the temporary folder.
+IMPORT_PREVIEW_DIR = os.environ.get("POLICYTRACKER_IMPORT_PREVIEW_DIR", "")
+# Limits on an imported file (options/import_limits.py), refused on the import page with a
+# message. Before it is read: its size in bytes, and an XLSX file's (a zip archive's) size
+# unpacked, measured before the spreadsheet reader opens it. As it is read, before the preview
+# checks each row: the rows under the headers, and the characters in a cell (Excel's limit).
+IMPORT_MAX_BYTES = int(os.environ.get("POLICYTRACKER_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+IMPORT_MAX_DECOMPRESSED_BYTES = int(
+    os.environ.get("POLICYTRACKER_IMPORT_MAX_DECOMPRESSED_BYTES", str(50 * 1024 * 1024))
+)
+# Rows: a preview checks each row as a write would (about 10 ms a position row here), inside one
+# request: 2,000 rows answer in about 20 s, under gunicorn's 30 s timeout.
+IMPORT_MAX_ROWS = int(os.environ.get("POLICYTRACKER_IMPORT_MAX_ROWS", "2000"))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("POLICYTRACKER_IMPORT_MAX_CELL_CHARS", "32767"))
 
 # --- Task queue and live tracking -----------------------------------------------------------
 # Webhook deliveries run on django-tasks' database backend (docs/deploy.md says why): a task is a
@@ -310,7 +329,10 @@ LOGGING = {
     "filters": {"request_id": {"()": "options.middleware.RequestIDLogFilter"}},
     "formatters": {
         "line": {
-            "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
+            "format": (
+                "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s "
+                "server_request_id=%(server_request_id)s %(message)s"
+            )
         }
     },
     "handlers": {
@@ -468,14 +490,55 @@ SPECTACULAR_SETTINGS = {
         "refuses query parameters it does not take (400, code `unknown_parameter`)."
     ),
     "VERSION": "1.0.0",
+    # OpenAPI 3.1: its schemas are JSON Schema (2020-12), which is what strict validators and
+    # generators read. drf-spectacular still writes some 3.0 idioms; the hooks below
+    # (options/api/schema.py) turn them into 3.1's.
+    "OAS_VERSION": "3.1.0",
+    # Relative: the server that serves the schema (`/api/schema/`); docs/openapi.yaml, read
+    # from a file, names `make run`'s too.
+    "SERVERS": [
+        {"url": "/", "description": "The server that serves this schema."},
+        {"url": "http://127.0.0.1:8000", "description": "`make run`, on this machine."},
+    ],
+    "CONTACT": {"name": "The policytracker maintainers"},
+    # No licence has been granted for the API or its description: the repository has no
+    # licence file. Change this (its SPDX `identifier`) when one is chosen.
+    "LICENSE": {"name": "Proprietary: no licence granted", "identifier": "LicenseRef-Proprietary"},
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every tag an operation has, described (tests/test_schema.py checks that they match).
+    "TAGS": [
+        {"name": name, "description": description}
+        for name, description in {
+            "topics": "Policy questions inside a crisis; their stance matrix, forecast, timeline.",
+            "stakeholders": "Anyone whose position matters: people, states, parties, blocs…",
+            "affiliations": "Dated ties between two stakeholders: member of, leads, backs…",
+            "options": "Courses of action on a topic (sanctions, negotiation…); their forecast.",
+            "sanction-measures": "A sanctions option's measures: type, authority, target, dates.",
+            "sources": "Where a fact comes from, with its reliability grade.",
+            "positions": "A stakeholder's stance on an option at a date, its basis and evidence.",
+            "events": "Dated happenings on a topic, with their participants and certainty.",
+            "influences": "A stakeholder's capability on a topic or option: forecast weights.",
+            "changes": "The audit trail: every change to every record, by whom, by which request.",
+            "change-events": "Meaningful changes derived from the writes, as subscribers get them.",
+            "subscriptions": "What someone follows: signed webhooks, and feeds.",
+            "deliveries": "The webhook deliveries of a subscription's change events, and attempts.",
+            "feeds": "Change events as Atom and JSON Feed, for a topic or a subscription.",
+            "export": "The whole data set in exchange formats: Popolo, FollowTheMoney.",
+            "health": "Whether the service reaches its database, and its version.",
+        }.items()
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        # After the enums have their components: query parameters refer to them.
+        "options.api.schema.reference_parameter_enums",
+        "options.api.schema.declare_streamed_bodies",
+        "options.api.schema.single_schema_for_blank_or_uri",
+        "options.api.schema.modernize_to_oas_3_1",
         "options.api.schema.drop_unreferenced_components",
         "options.api.schema.add_record_links",
     ],
@@ -499,5 +562,10 @@ SPECTACULAR_SETTINGS = {
         # The Popolo export's (options/api/exports.py): "@type" is no name for a component.
         "PopoloIdentifierSchemeEnum": "options.interchange.POPOLO_IDENTIFIER_SCHEMES",
         "PopoloMemberTypeEnum": "options.interchange.POPOLO_MEMBER_TYPES",
+        # Enums of fields with generic names (`collection`, `database`, `status`) are named after
+        # whose they are.
+        "ChangeCollectionEnum": "options.api.serializers.audit.audited_collections",
+        "HealthDatabaseEnum": ["ok", "unreachable"],
+        "HealthStatusEnum": ["ok", "unavailable"],
     },
 }

@@ -11,8 +11,9 @@
    the log shown on failure) instead of Django's terse production 500. Nothing else about the
    answers depends on DEBUG.
 4. `schemathesis run docs/openapi.yaml --url <server>`, configured by schemathesis.toml (every
-   phase and every check; the seed and the number of examples are there). Its exit status is
-   this script's.
+   phase and every check; the seed and the number of examples are there), with the checks of
+   tests/fuzz_checks.py, among them the strict validation of every response by the test suite's
+   validator (tests/contract.py, openapi-core). Its exit status is this script's.
 
 The server, the database and the temporary files are removed whatever happens.
 """

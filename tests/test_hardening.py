@@ -295,7 +295,7 @@ def test_a_body_nested_too_deeply_is_a_400_on_live_tracking_s_endpoints_too(edit
 @pytest.mark.parametrize("depth", [200, parsers.MAX_DEPTH])
 def test_a_body_nested_within_the_bound_is_refused_for_its_type(editor_client, depth):
     response = editor_client.post(
-        "/api/v1/positions/", nested_arrays(depth), content_type="application/json"
+        "/api/v1/positions/bulk/", nested_arrays(depth), content_type="application/json"
     )
 
     assert response.status_code == 400

@@ -6,7 +6,12 @@ The rules are written up in docs/analysis.md, with the seed topic as their worke
 - asof.py: what was known as of a date (positions, disputes, retractions, capabilities, ties);
 - evidence.py: which position stands among the bases, divergence, evidence weights;
 - changes.py: changes of a stakeholder's effective stance, whatever the bases;
-- matrix.py, forecast.py (with actors.py and intervals.py), timeline.py, history.py.
+- snapshot.py: what the matrix and the forecast read of a topic, read once;
+- matrix.py, forecast.py (with actors.py, intervals.py and weighted.py), timeline.py, history.py;
+- scenarios.py: what-if changes applied to a snapshot in memory; sensitivity.py: who could swing
+  an option;
+- smp.py (with smp_kernel.py): KTAB's Spatial Model of Politics, a bargaining simulation, and
+  ktab_csv.py, KTAB's CSV format; independent of Django.
 
 Each entry point reads with a fixed number of queries, whatever the size of the topic.
 """

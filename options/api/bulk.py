@@ -1,6 +1,9 @@
 """
-Bulk create: `POST /<collection>/` with a JSON array of objects creates one record per item, in
-one transaction, all or nothing.
+Bulk create: `POST /<collection>/bulk/` with a JSON array of objects creates one record per item,
+in one transaction, all or nothing. It is an operation of its own (`<collection>_bulk_create` in
+the schema), as NetBox's bulk operations are: a generated client's single create then takes and
+returns one object, never `X | list[X]` that every caller must narrow. The collection's own
+`POST /<collection>/` takes one object, and answers an array with a 400 that names the bulk URL.
 
 Each item goes through exactly what a single create goes through (the collection's serializer,
 the model's `full_clean()`, `perform_create`, one audit-trail record with the request's id),
@@ -20,6 +23,7 @@ An empty array is a 400, and so is an array of more than `MAX_ITEMS` items (code
 """
 
 from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -67,14 +71,40 @@ def empty_list_error() -> exceptions.ValidationError:
     return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]}, code="empty")
 
 
+class UseBulkCreate(exceptions.ValidationError):
+    """An array sent to a collection's single create: a 400 that says where arrays go."""
+
+    def __init__(self, bulk_url: str):
+        message = (
+            "Expected an object. To create several records at once, send the array to "
+            f"{bulk_url} (a bulk create, all or nothing)."
+        )
+        super().__init__({api_settings.NON_FIELD_ERRORS_KEY: [message]}, code="invalid")
+        self.problem_detail = message
+
+
 class BulkCreateMixin:
-    """`POST` of an object creates it (DRF's create); `POST` of an array creates every item,
-    all or nothing (see the module's docstring)."""
+    """`POST /<collection>/` creates one record (DRF's create); `POST /<collection>/bulk/`
+    creates every item of an array, all or nothing (see the module's docstring)."""
 
     def create(self, request, *args, **kwargs):
-        if not isinstance(request.data, list):
-            return super().create(request, *args, **kwargs)
+        if isinstance(request.data, list):
+            raise UseBulkCreate(self.reverse_action(self.bulk_create.url_name))
+        return super().create(request, *args, **kwargs)
+
+    @action(detail=False, methods=["post"], url_path="bulk", url_name="bulk-create")
+    def bulk_create(self, request, *args, **kwargs):
         items = request.data
+        if not isinstance(items, list):
+            message = serializers.ListSerializer.default_error_messages["not_a_list"]
+            raise exceptions.ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        message.format(input_type=type(items).__name__)
+                    ]
+                },
+                code="not_a_list",
+            )
         if not items:
             raise empty_list_error()
         if len(items) > MAX_ITEMS:
@@ -107,6 +137,4 @@ class BulkCreateMixin:
                     errors[str(index)] = serializer.errors
             if errors:
                 raise InvalidItems(errors, len(items))
-        # One ETag cannot stand for several records (options.api.conditional sets it on creates).
-        self.etag_instance = None
         return created

@@ -1,7 +1,15 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from options.api import exports, feeds, health, history_views, tracking_views, views
+from options.api import (
+    exports,
+    feeds,
+    health,
+    history_views,
+    scenario_views,
+    tracking_views,
+    views,
+)
 
 app_name = "api"
 
@@ -26,6 +34,11 @@ urlpatterns = [
     path("export/ftm.jsonl", exports.FtMExportView.as_view(), name="export-ftm"),
     # Before the router's, which would read it as the position "export" in the format "csv".
     path("positions/export.csv", views.position_export_csv, name="position-export-csv"),
+    path(
+        "topics/<int:pk>/scenarios/run/",
+        scenario_views.ScenarioRunView.as_view(),
+        name="topic-scenario-run",
+    ),
     *feeds.urlpatterns,
     *router.urls,
 ]

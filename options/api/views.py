@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from options import analysis, models
+from options.analysis.sensitivity import sensitivity
 from options.api import csv_export, examples, filters, serializers
 from options.api.bulk import BulkCreateMixin
 from options.api.conditional import ConditionalWritesMixin
@@ -25,6 +26,7 @@ from options.api.pagination import LimitOffsetPagination
 from options.api.renderers import ORJSONRenderer
 from options.api.serializers import analysis as analysis_serializers
 from options.api.serializers import forecast as forecast_serializers
+from options.api.serializers import sensitivity as sensitivity_serializers
 from options.api.serializers.reading import read_queryset
 
 # Analysis endpoints are read-only computations: no filters, and pages only where they list.
@@ -259,8 +261,8 @@ class PolicyOptionViewSet(CollectionViewSet):
     ordering_fields = ["title", "slug", "kind", "status", "start_date", "created", "updated"]
 
     def get_queryset(self):
-        if self.action == "forecast":
-            # The forecast shows the option in brief: its related objects are not needed.
+        if self.action in {"forecast", "sensitivity"}:
+            # The analyses show the option in brief: its related objects are not needed.
             return models.PolicyOption.objects.all()
         return super().get_queryset()
 
@@ -305,6 +307,31 @@ class PolicyOptionViewSet(CollectionViewSet):
         )
         serializer = forecast_serializers.OptionForecastSerializer(
             forecast, context=self.get_serializer_context()
+        )
+        return Response(serializer.data)
+
+    @extend_schema(
+        summary="Who could swing the option",
+        parameters=[analysis_serializers.ForecastQuerySerializer],
+        responses=sensitivity_serializers.SensitivitySerializer,
+    )
+    @action(detail=True, url_path="sensitivity", **ANALYSIS_ACTION)
+    def sensitivity(self, request, pk=None):
+        """Who could swing the option as of `as_of`, answered for every actor counted in its
+        forecast (same `basis` and `unit`): how far the weighted mean moves if the actor's
+        stance moves one step either way (`mean_if_up`, `mean_if_down`; its `weight_share` is
+        the size of a step), and the nearest stance at which the actor alone would flip the
+        sign of the mean (`flip_to`, `steps_to_flip`). `smallest_flips` names the actors that
+        flip it in the fewest steps: the exhaustive answer to "who could swing this?", where
+        the forecast's `pivotal` only asks whether removing an actor would. An actor folded
+        into another (`unit=actors`) is not listed: its whole counts for it."""
+        option = self.get_object()
+        query = read_query(analysis_serializers.ForecastQuerySerializer, request)
+        forecast = analysis.option_forecast(
+            option=option, as_of=query["as_of"], basis=query["basis"], unit=query["unit"]
+        )
+        serializer = sensitivity_serializers.SensitivitySerializer(
+            sensitivity(forecast), context=self.get_serializer_context()
         )
         return Response(serializer.data)
 

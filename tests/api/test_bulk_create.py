@@ -1,5 +1,5 @@
-"""Bulk create: POST of a JSON array to a collection creates every item, all or nothing, with the
-errors of the invalid items under their index (options/api/bulk.py)."""
+"""Bulk create: POST of a JSON array to a collection's `bulk/` creates every item, all or nothing,
+with the errors of the invalid items under their index (options/api/bulk.py)."""
 
 import datetime
 from pathlib import Path
@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 POSITIONS = f"{API}/positions/"
 STAKEHOLDERS = f"{API}/stakeholders/"
+POSITIONS_BULK = f"{POSITIONS}bulk/"
+STAKEHOLDERS_BULK = f"{STAKEHOLDERS}bulk/"
 
 
 @pytest.fixture
@@ -65,7 +67,7 @@ def test_creates_every_item_in_order_as_single_creates_represent_them(editor_cli
         position(related, as_of="2019-05-01", stance=0),
     ]
 
-    response = editor_client.post(POSITIONS, items, HTTP_X_REQUEST_ID="bulk-1")
+    response = editor_client.post(POSITIONS_BULK, items, HTTP_X_REQUEST_ID="bulk-1")
 
     assert response.status_code == 201, response.json()
     created = response.json()
@@ -84,7 +86,7 @@ def test_each_created_record_gets_one_history_record_with_the_request_id(
 ):
     items = [position(related), position(related, basis="expected")]
 
-    response = editor_client.post(POSITIONS, items, HTTP_X_REQUEST_ID="bulk-2")
+    response = editor_client.post(POSITIONS_BULK, items, HTTP_X_REQUEST_ID="bulk-2")
 
     assert response.status_code == 201, response.json()
     feed = editor_client.get(f"{API}/changes/?request_id=bulk-2").json()
@@ -94,12 +96,31 @@ def test_each_created_record_gets_one_history_record_with_the_request_id(
     ) == [("positions", item["id"], "created", editor.pk) for item in response.json()]
 
 
-def test_a_single_object_is_still_created_as_before(editor_client, related):
+def test_a_single_create_takes_one_object_and_answers_an_array_with_the_bulk_url(
+    editor_client, related
+):
     response = editor_client.post(POSITIONS, position(related))
 
     assert response.status_code == 201, response.json()
     assert response.json()["stance"] == 1
     assert response["ETag"] == '"1"'
+
+    refused = problem(editor_client.post(POSITIONS, [position(related, basis="expected")]), 400)
+    message = (
+        "Expected an object. To create several records at once, send the array to "
+        "http://testserver/api/v1/positions/bulk/ (a bulk create, all or nothing)."
+    )
+    assert (refused["detail"], refused["errors"]) == (message, {"non_field_errors": [message]})
+    assert models.Position.objects.count() == 1
+
+
+def test_a_bulk_create_takes_an_array_only(editor_client, related):
+    response = editor_client.post(POSITIONS_BULK, position(related))
+
+    assert problem(response, 400)["errors"] == {
+        "non_field_errors": ['Expected a list of items but got type "dict".']
+    }
+    assert not models.Position.objects.exists()
 
 
 def test_one_invalid_item_creates_nothing_and_is_reported_at_its_index(editor_client, related):
@@ -110,7 +131,7 @@ def test_one_invalid_item_creates_nothing_and_is_reported_at_its_index(editor_cl
         {"stance": 1},
     ]
 
-    response = editor_client.post(POSITIONS, items)
+    response = editor_client.post(POSITIONS_BULK, items)
 
     assert problem(response, 400) == {
         "type": "about:blank",
@@ -136,13 +157,13 @@ def test_one_invalid_item_creates_nothing_and_is_reported_at_its_index(editor_cl
     [
         # A unique field: the second item takes the slug the first one took.
         (
-            STAKEHOLDERS,
+            STAKEHOLDERS_BULK,
             lambda related: [stakeholder("twin"), stakeholder("other"), stakeholder("twin")],
             {"2": {"slug": ["Stakeholder with this Slug already exists."]}},
         ),
         # A unique constraint over several fields: the same position from the same source.
         (
-            POSITIONS,
+            POSITIONS_BULK,
             lambda related: [position(related), position(related, stance=2)],
             {
                 "1": {
@@ -169,14 +190,14 @@ def test_duplicates_within_the_batch_are_reported_at_the_later_index(
 
 
 def test_an_empty_list_is_refused(editor_client):
-    response = editor_client.post(STAKEHOLDERS, [])
+    response = editor_client.post(STAKEHOLDERS_BULK, [])
 
     assert problem(response, 400)["errors"] == {"non_field_errors": ["This list may not be empty."]}
 
 
 def test_more_items_than_the_maximum_are_refused_before_any_is_read(editor_client):
     # Empty objects: were they validated, each would have errors of its own.
-    response = editor_client.post(STAKEHOLDERS, [{}] * (bulk.MAX_ITEMS + 1))
+    response = editor_client.post(STAKEHOLDERS_BULK, [{}] * (bulk.MAX_ITEMS + 1))
 
     assert problem(response, 400) == {
         "type": "about:blank",
@@ -193,7 +214,7 @@ def test_more_items_than_the_maximum_are_refused_before_any_is_read(editor_clien
 
 
 def test_items_that_are_not_objects_are_reported_at_their_index(editor_client):
-    response = editor_client.post(STAKEHOLDERS, [stakeholder("fine"), 1, "x", None, [{}]])
+    response = editor_client.post(STAKEHOLDERS_BULK, [stakeholder("fine"), 1, "x", None, [{}]])
 
     def expected(datatype: str) -> dict:
         return {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {datatype}."]}
@@ -219,7 +240,7 @@ def test_bulk_create_needs_the_add_permission_as_a_single_create_does(
 ):
     client = request.getfixturevalue(client_fixture)
 
-    response = client.post(STAKEHOLDERS, [stakeholder("one"), stakeholder("two")])
+    response = client.post(STAKEHOLDERS_BULK, [stakeholder("one"), stakeholder("two")])
 
     assert problem(response, status)["code"] == code
     assert not models.Stakeholder.objects.exists()
@@ -247,13 +268,13 @@ def test_queries_grow_linearly_with_the_items(
     # standing and the option's forecast before the first write and after the last (2 × 6), the
     # labels of what they name (4), the subscriptions that follow them (1).
     with django_assert_max_num_queries(count * 22 + 6 + 17):
-        response = editor_client.post(POSITIONS, items)
+        response = editor_client.post(POSITIONS_BULK, items)
 
     assert response.status_code == 201, response.json()
     assert len(response.json()) == count
 
 
-def test_every_collection_takes_one_object_or_an_array_in_the_schema():
+def test_every_collection_has_a_create_of_one_object_and_a_bulk_create_of_an_array():
     # docs/openapi.yaml is the generated schema (tests/test_schema.py fails when it is stale).
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     schema = yaml.load((Path(settings.BASE_DIR) / "docs" / "openapi.yaml").read_text(), loader)
@@ -263,16 +284,22 @@ def test_every_collection_takes_one_object_or_an_array_in_the_schema():
         if issubclass(viewset, views.CollectionViewSet)
     ]
     assert "positions" in collections
+
+    def bodies(operation: dict) -> tuple[dict, dict]:
+        request = operation["requestBody"]["content"]["application/json"]["schema"]
+        response = operation["responses"]["201"]["content"]["application/json"]["schema"]
+        return request, response
+
     for collection in collections:
-        create = schema["paths"][f"{API}/{collection}/"]["post"]
-        request = create["requestBody"]["content"]["application/json"]["schema"]
-        response = create["responses"]["201"]["content"]["application/json"]["schema"]
-        for one_or_many in (request, response):
-            one, many = one_or_many["oneOf"]
+        one = bodies(schema["paths"][f"{API}/{collection}/"]["post"])
+        bulk_create = schema["paths"][f"{API}/{collection}/bulk/"]["post"]
+        assert bulk_create["operationId"] == f"{collection.replace('-', '_')}_bulk_create"
+        assert all("$ref" in body for body in one), collection
+        for single, many in zip(one, bodies(bulk_create), strict=True):
             assert many == {
                 "type": "array",
-                "items": one,
+                "items": single,
                 "minItems": 1,
                 "maxItems": bulk.MAX_ITEMS,
             }
-        assert "too_many_items" in create["responses"]["400"]["description"]
+        assert "too_many_items" in bulk_create["responses"]["400"]["description"]

@@ -67,9 +67,10 @@ def test_the_valid_payload_is_accepted(editor_client, valid):
         ({"source": "abc"}, {"source": ["Incorrect type. Expected pk value, received str."]}),
         ({"option": None}, {"option": ["This field may not be null."]}),
         # Values of another JSON type than the schema's are refused, not converted (found by
-        # the fuzz run: DRF took "1" and 1.0 for 1, "true" for true, 0 for "0", true for id 1).
+        # the fuzz run: DRF took "1" for 1, "true" for true, 0 for "0", true for id 1). 1.0 is
+        # the integer 1 in OpenAPI 3.1's JSON Schema, and taken as such (test_errors below).
         ({"stance": "1"}, {"stance": ["A valid integer is required."]}),
-        ({"stance": 1.0}, {"stance": ["A valid integer is required."]}),
+        ({"stance": 1.5}, {"stance": ["A valid integer is required."]}),
         ({"salience": True}, {"salience": ["A valid integer is required."]}),
         # (`retracted` is read-only now, and a write of it ignored: test_positions.py.)
         (
@@ -691,3 +692,13 @@ def test_blank_single_valued_filters_count_as_not_given(api_client, position):
     assert api_client.get(f"{POSITIONS}?confidence=").json()["errors"] == {
         "confidence": ["Select a valid choice.  is not one of the available choices."]
     }
+
+
+def test_a_number_with_no_fractional_part_is_an_integer(editor_client, valid):
+    # OpenAPI 3.1 (JSON Schema 2020-12) counts 1.0 as an integer: a client may send it so.
+    response = editor_client.post(
+        POSITIONS, {**valid, "stance": -2.0, "source": float(valid["source"])}
+    )
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["stance"] == -2
