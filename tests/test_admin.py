@@ -539,6 +539,30 @@ def test_the_source_admin_grades_reliability(admin_client):
     }
 
 
+def test_the_admin_refuses_a_web_address_that_is_no_uri(admin_client):
+    # RFC 3986 on every write path (options/uris.py), not the API's alone: what the admin stores
+    # the API sends back as `format: uri`.
+    data = {"title": "Wire story", "slug": "wire", "kind": "news_report"}
+    response = admin_client.post(
+        admin_url(models.Source, "add"),
+        {
+            **data,
+            "published_precision": "day",
+            "reliability": "B",
+            "url": "https://example.org/a|b",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "url": [
+            "Enter a valid URL: | (character 22) may not appear in a URL (RFC 3986); "
+            "percent-encode it (%7C)."
+        ]
+    }
+    assert not models.Source.objects.exists()
+
+
 @pytest.fixture
 def influence_form():
     option = factories.PolicyOptionFactory(title="Transition deal")

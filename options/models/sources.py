@@ -4,6 +4,7 @@ from django.db import models
 
 from options.audit import AuditTrail
 from options.models.base import SlugManager, TimeStampedModel, date_precision_field
+from options.uris import RFC3986URLValidator
 
 
 class Source(TimeStampedModel):
@@ -33,7 +34,7 @@ class Source(TimeStampedModel):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     publisher = models.CharField(max_length=200, blank=True)
     author = models.CharField(max_length=200, blank=True)
-    url = models.URLField("URL", max_length=500, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True, validators=[RFC3986URLValidator()])
     published = models.DateField(null=True, blank=True)
     published_precision = date_precision_field("precision of the published date")
     reliability = models.CharField(

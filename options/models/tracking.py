@@ -20,6 +20,7 @@ from options.models.positions import Position
 from options.models.sources import Source
 from options.models.stakeholders import Stakeholder
 from options.models.topics import Topic
+from options.uris import RFC3986URLValidator
 
 
 def _log_reference(model, **kwargs) -> models.ForeignKey:
@@ -124,6 +125,7 @@ class Subscription(models.Model):
         "webhook URL",
         max_length=2000,
         blank=True,
+        validators=[RFC3986URLValidator()],
         help_text="Where events are POSTed, signed; empty: the feed only. Must be https and "
         "public.",
     )

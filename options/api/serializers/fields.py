@@ -5,10 +5,6 @@ as brief objects (`BriefRelatedField`), and choices whose enum has a name of its
 (`NamedChoiceField`).
 """
 
-import re
-import urllib.parse
-
-from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Model
 from django_countries.serializer_fields import CountryField as CountrySerializerField
@@ -18,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from options.api.serializers.brief import BriefSerializer, brief_serializer
+from options.uris import RFC3986URLValidator
 
 # --- JSON types, strictly ------------------------------------------------------------------
 # DRF converts what it can: "5" and 5.0 to the integer 5, 1 and "yes" to true, 3 to the string
@@ -64,79 +61,22 @@ class StrictSlugField(JSONTypeMixin, serializers.SlugField):
     """A slug, given as a string."""
 
 
-# --- URIs, as RFC 3986 has them ----------------------------------------------------------------
-# Django's URLValidator checks the scheme and the host, and then lets anything but white space
-# through: `https://example.org/a"<c>` passes, which is no URI (RFC 3986 allows no quotes, `<`,
-# `>`, `\`, `^`, backquotes, `{`, `|`, `}`, no control or non-ASCII character, and `%` only
-# before two hexadecimal digits). The schema says `format: uri`: what the API stores and sends
-# back must be one, so that clients and validators that check the format accept it.
-
-_PCT = r"%[0-9A-Fa-f]{2}"
-_UNRESERVED_SUB_DELIMS = r"A-Za-z0-9\-._~!$&'()*+,;="
-_PCHAR = rf"(?:[{_UNRESERVED_SUB_DELIMS}:@]|{_PCT})"
-#: An absolute URI with an authority (RFC 3986, section 3), as a URL is.
-RFC3986_URL = re.compile(
-    r"[A-Za-z][A-Za-z0-9+\-.]*://"  # scheme
-    rf"(?:(?:[{_UNRESERVED_SUB_DELIMS}:]|{_PCT})*@)?"  # userinfo
-    rf"(?:\[[0-9A-Za-z\-._~!$&'()*+,;=:]+\]|(?:[{_UNRESERVED_SUB_DELIMS}]|{_PCT})*)"  # host
-    r"(?::[0-9]*)?"  # port
-    rf"(?:/{_PCHAR}*)*"  # path
-    rf"(?:\?(?:{_PCHAR}|[/?])*)?"  # query
-    rf"(?:#(?:{_PCHAR}|[/?])*)?",  # fragment
-    re.ASCII,
-)
-#: The characters RFC 3986 allows somewhere in a URI.
-URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*", re.ASCII)
-
-
-class RFC3986URLValidator(URLValidator):
-    """Django's URLValidator (its schemes, a real host), and a URI by RFC 3986's grammar: a
-    character it does not allow is refused by name, with what to write instead."""
-
-    def __call__(self, value):
-        super().__call__(value)
-        if RFC3986_URL.fullmatch(value):
-            return
-        bad = URI_CHARACTERS.match(value).end()
-        if bad < len(value):
-            character = value[bad]
-            shown = character if character.isprintable() else f"U+{ord(character):04X}"
-            host_start = value.find("//") + 2
-            host_end = host_start + len(urllib.parse.urlsplit(value).netloc)
-            remedy = (
-                "write the host name in its ASCII form (IDNA: xn--…)"
-                if host_start <= bad < host_end and not character.isascii()
-                else f"percent-encode it ({urllib.parse.quote(character, safe='')})"
-            )
-            message = (
-                f"Enter a valid URL: {shown} (character {bad + 1}) may not appear in a URL "
-                f"(RFC 3986); {remedy}."
-            )
-        elif re.search(r"%(?![0-9A-Fa-f]{2})", value):
-            message = (
-                "Enter a valid URL: % may only begin a percent-encoded character such as %20 "
-                "(RFC 3986); write %25 for % itself."
-            )
-        else:
-            message = (
-                "Enter a valid URL (RFC 3986): [ and ] may only enclose an IPv6 address, and # "
-                "only begin the fragment."
-            )
-        raise ValidationError(message, code=self.code)
-
-
 class StrictURLField(JSONTypeMixin, serializers.URLField):
     """A URL, given as a string, and a URI by RFC 3986 (DRF's URLField takes any character but
-    white space after the host)."""
+    white space after the host): its own URL check gives way to the model's RFC 3986 one
+    (options/uris.py), or becomes one."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.validators = [
-            RFC3986URLValidator(message=validator.message)
-            if type(validator) is URLValidator
-            else validator
-            for validator in self.validators
-        ]
+        strict = any(isinstance(v, RFC3986URLValidator) for v in self.validators)
+        validators = []
+        for validator in self.validators:
+            if type(validator) is URLValidator:
+                if strict:
+                    continue
+                validator = RFC3986URLValidator(message=validator.message)
+            validators.append(validator)
+        self.validators = validators
 
 
 class StrictIntegerField(JSONTypeMixin, serializers.IntegerField):
