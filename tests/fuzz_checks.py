@@ -87,9 +87,12 @@ WRONG_DATE_FORMAT = re.compile(r"(?:Date|Datetime) has wrong format\..*", re.DOT
 
 
 def sent(case, key):
-    """The value the request sent for a top-level body field or a query parameter `key`."""
+    """The value the request sent for a top-level body field or a query parameter `key`; for a
+    bulk create's array, the list of the items' values."""
     if isinstance(case.body, dict) and key in case.body:
         return case.body[key]
+    if isinstance(case.body, list):
+        return [item[key] for item in case.body if isinstance(item, dict) and key in item]
     return (case.query or {}).get(key)
 
 
