@@ -289,7 +289,7 @@ def scenario_run(
     snapshot: TopicSnapshot, changes: list[Change], *, basis: str, unit: str
 ) -> ScenarioOutcome:
     """The forecasts before and after the changes, who moved each option most, and the stance
-    matrix after. No query but the stakeholders of the matrix (the caller's `stakeholders`)."""
+    matrix after. One query: the stakeholders named in them (the snapshot holds the rest)."""
     scenario_check(snapshot, changes)
     before = snapshot_forecast(snapshot, basis=basis, unit=unit)
     after_snapshot, added = scenario_apply(snapshot, changes, basis=basis)
