@@ -4,7 +4,7 @@ a webhook's), whichever way it is written (the API, the admin, an import).
 
 Django's URLValidator checks the scheme and the host, and then lets anything but white space
 through: `https://example.org/a"<c>` passes, which is no URI (RFC 3986 allows no quotes, `<`,
-`>`, `\`, `^`, backquotes, `{`, `|`, `}`, no control or non-ASCII character, and `%` only
+`>`, backslashes, `^`, backquotes, `{`, `|`, `}`, no control or non-ASCII character, and `%` only
 before two hexadecimal digits). The schema says `format: uri`: what the API stores and sends
 back must be one, so that clients and validators that check the format accept it.
 """
