@@ -386,7 +386,7 @@ def untidy(world):
         target=exiles,
         legal_basis="  Executive Order\u2009 13850",
         programme_code=" VENEZUELA-EO13850 ",
-        description="\x00",
+        description="\x01",
         threatened_date=datetime.date(999, 12, 31),
         effective_date=datetime.date(2019, 1, 28),
         source=factories.SourceFactory(url="https://example.org/list?year=2019"),
